@@ -1,0 +1,24 @@
+/*
+ * validate — field rules for accounts, shared by every handler so that a
+ * value is judged the same everywhere:
+ *   email     Better-Auth's (zod's) email shape, <= 254 bytes, lower-cased;
+ *   username  3..30 of [A-Za-z0-9_.], compared lower-cased (username plugin);
+ *   name      1..255 bytes, no control characters;
+ *   image     <= 2048 bytes, no control characters.
+ * Strings reaching here are valid UTF-8 (jansson rejects anything else).
+ * Threads: any; pure functions.
+ */
+#ifndef GH_AUTH_VALIDATE_H
+#define GH_AUTH_VALIDATE_H
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+bool validate_email(const char *email);
+/* 422 USERNAME_TOO_SHORT / USERNAME_TOO_LONG / INVALID_USERNAME */
+bool validate_username(const char *username, struct gh_error *err);
+bool validate_text_field(const char *value, int max_bytes, bool allow_empty);
+void lowercase_ascii(char *s);
+
+#endif
