@@ -127,7 +127,7 @@ static int cmd_user_create(const struct opts *o)
 		goto out;
 	}
 	if (o->username) {
-		if (!validate_username(o->username, &err)) {
+		if (!validate_username(o->username, 400, &err)) {
 			fprintf(stderr, "gatehouse: %s\n", err.message);
 			goto out;
 		}

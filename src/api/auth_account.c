@@ -149,7 +149,7 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 		return error_set(err, 400, "VALIDATION_ERROR", "[body.image] Invalid image");
 	char username[GH_USERNAME_MAX + 1];
 	if (username_in) {
-		if (!validate_username(username_in, err))
+		if (!validate_username(username_in, 400, err))
 			return false;
 		snprintf(username, sizeof username, "%s", username_in);
 		lowercase_ascii(username);
@@ -162,7 +162,7 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 		return error_set(err, 400, "NO_FIELDS_TO_UPDATE", "No fields to update");
 	int rc = store()->user_update(a.user.id, &upd);
 	if (rc == GH_STORE_CONFLICT)
-		return error_set(err, 422, "USERNAME_IS_ALREADY_TAKEN",
+		return error_set(err, 400, "USERNAME_IS_ALREADY_TAKEN",
 				 "Username is already taken. Please try another.");
 	if (rc != GH_STORE_OK)
 		return error_set(err, 500, "FAILED_TO_UPDATE_USER", "Failed to update user");

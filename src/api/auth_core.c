@@ -66,7 +66,7 @@ static bool sign_up(struct gh_request *req, json_t *body, struct gh_error *err)
 	if (!check_new_password(password, err))
 		return false;
 	if (username_in) {
-		if (!validate_username(username_in, err))
+		if (!validate_username(username_in, 400, err))
 			return false;
 		snprintf(u.display_username, sizeof u.display_username, "%s",
 			 display_in && validate_text_field(display_in, GH_USERNAME_MAX, false)
@@ -85,7 +85,7 @@ static bool sign_up(struct gh_request *req, json_t *body, struct gh_error *err)
 	if (rc == GH_STORE_ERROR)
 		return error_set(err, 500, "FAILED_TO_CREATE_USER", "Failed to create user");
 	if (u.has_username && store()->user_by_username(u.username, &existing) == GH_STORE_OK)
-		return error_set(err, 422, "USERNAME_IS_ALREADY_TAKEN",
+		return error_set(err, 400, "USERNAME_IS_ALREADY_TAKEN",
 				 "Username is already taken. Please try another.");
 
 	char hash[GH_PASSWORD_HASH_MAX];
@@ -108,7 +108,7 @@ static bool sign_up(struct gh_request *req, json_t *body, struct gh_error *err)
 		if (store()->user_by_email(u.email, &existing) == GH_STORE_OK)
 			return error_set(err, 422, "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL",
 					 "User already exists. Use another email.");
-		return error_set(err, 422, "USERNAME_IS_ALREADY_TAKEN",
+		return error_set(err, 400, "USERNAME_IS_ALREADY_TAKEN",
 				 "Username is already taken. Please try another.");
 	}
 	if (rc != GH_STORE_OK)
@@ -154,7 +154,7 @@ static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind, 
 	lowercase_ascii(ident);
 	if (kind == LOGIN_EMAIL && !validate_email(ident))
 		return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
-	if (kind == LOGIN_USERNAME && !validate_username(ident, err))
+	if (kind == LOGIN_USERNAME && !validate_username(ident, 422, err))
 		return false;
 
 	char lock_key[GH_EMAIL_MAX + 16];
@@ -243,7 +243,7 @@ static bool is_username_available(struct gh_request *req, json_t *body, struct g
 {
 	const char *username_in;
 	if (!body_string(body, "username", true, 64, &username_in, err) ||
-	    !validate_username(username_in, err))
+	    !validate_username(username_in, 422, err))
 		return false;
 	char username[GH_USERNAME_MAX + 1];
 	snprintf(username, sizeof username, "%s", username_in);

@@ -98,8 +98,9 @@ void run_with_body(struct gh_request *req, unsigned flags, gh_body_handler fn)
 {
 	struct gh_error err = {0};
 	json_t *body = NULL;
-	if (origin_check_request(req, &err) &&
-	    (!(flags & GH_BODY_LOGIN) || origin_check_login_navigation(req, &err)) &&
+	bool origin_ok = (flags & GH_BODY_LOGIN) ? origin_check_login(req, &err)
+						 : origin_check_request(req, &err);
+	if (origin_ok &&
 	    (body = body_parse(req, flags & GH_BODY_FORM, &err)) != NULL)
 		fn(req, body, &err);
 	json_decref(body);

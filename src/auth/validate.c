@@ -58,16 +58,16 @@ bool validate_email(const char *email)
 	return false;
 }
 
-bool validate_username(const char *u, struct gh_error *err)
+bool validate_username(const char *u, int status, struct gh_error *err)
 {
 	size_t len = strlen(u);
 	if (len < 3)
-		return error_set(err, 422, "USERNAME_TOO_SHORT", "Username is too short");
+		return error_set(err, status, "USERNAME_TOO_SHORT", "Username is too short");
 	if (len > GH_USERNAME_MAX)
-		return error_set(err, 422, "USERNAME_TOO_LONG", "Username is too long");
+		return error_set(err, status, "USERNAME_TOO_LONG", "Username is too long");
 	for (const char *p = u; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.')
-			return error_set(err, 422, "INVALID_USERNAME", "Username is invalid");
+			return error_set(err, status, "INVALID_USERNAME", "Username is invalid");
 	return true;
 }
 

@@ -16,8 +16,10 @@
 #include "core/error.h"
 
 bool validate_email(const char *email);
-/* 422 USERNAME_TOO_SHORT / USERNAME_TOO_LONG / INVALID_USERNAME */
-bool validate_username(const char *username, struct gh_error *err);
+/* USERNAME_TOO_SHORT / USERNAME_TOO_LONG / INVALID_USERNAME with `status`
+ * (Better-Auth answers 400 at sign-up and update, 422 at sign-in and
+ * is-username-available). */
+bool validate_username(const char *username, int status, struct gh_error *err);
 bool validate_text_field(const char *value, int max_bytes, bool allow_empty);
 void lowercase_ascii(char *s);
 

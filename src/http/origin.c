@@ -94,13 +94,15 @@ bool origin_is_trusted(const char *url)
 	return false;
 }
 
-bool origin_check_request(struct gh_request *req, struct gh_error *err)
+/* Origin (else Referer) must be a trusted origin. "null" with
+ * Sec-Fetch-Site: same-origin is the server's own page (Better-Auth infers
+ * the base URL there). */
+static bool validate_origin(struct gh_request *req, struct gh_error *err)
 {
-	if (req->method & (GH_GET | GH_HEAD | GH_OPTIONS))
-		return true;
-	if (!req_header(req, "Cookie"))
-		return true;
 	const char *o = req_header(req, "Origin");
+	const char *site = req_header(req, "Sec-Fetch-Site");
+	if (o && strcmp(o, "null") == 0 && site && strcmp(site, "same-origin") == 0)
+		return true;
 	if (!o || !*o)
 		o = req_header(req, "Referer");
 	if (!o || !*o || strcmp(o, "null") == 0)
@@ -108,6 +110,15 @@ bool origin_check_request(struct gh_request *req, struct gh_error *err)
 	if (!origin_is_trusted(o))
 		return error_set(err, 403, "INVALID_ORIGIN", "Invalid origin");
 	return true;
+}
+
+bool origin_check_request(struct gh_request *req, struct gh_error *err)
+{
+	if (req->method & (GH_GET | GH_HEAD | GH_OPTIONS))
+		return true;
+	if (!req_header(req, "Cookie"))
+		return true;
+	return validate_origin(req, err);
 }
 
 bool origin_check_callback(const char *url, const char *code, struct gh_error *err)
@@ -127,13 +138,21 @@ bool origin_check_callback(const char *url, const char *code, struct gh_error *e
 	return error_set(err, 403, code, "Invalid callbackURL");
 }
 
-bool origin_check_login_navigation(struct gh_request *req, struct gh_error *err)
+bool origin_check_login(struct gh_request *req, struct gh_error *err)
 {
+	if (req_header(req, "Cookie"))
+		return validate_origin(req, err);
 	const char *site = req_header(req, "Sec-Fetch-Site");
 	const char *mode = req_header(req, "Sec-Fetch-Mode");
-	if (site && mode && strcmp(site, "cross-site") == 0 && strcmp(mode, "navigate") == 0)
-		return error_set(err, 403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
-				 "Cross-site navigation login blocked. This request appears to be a "
-				 "CSRF attack.");
+	const char *dest = req_header(req, "Sec-Fetch-Dest");
+	if ((site && *site) || (mode && *mode) || (dest && *dest)) {
+		if (site && mode && strcmp(site, "cross-site") == 0 && strcmp(mode, "navigate") == 0)
+			return error_set(err, 403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
+					 "Cross-site navigation login blocked. This request appears to "
+					 "be a CSRF attack.");
+		return validate_origin(req, err);
+	}
+	if (req_header(req, "Origin") || req_header(req, "Referer"))
+		return validate_origin(req, err);
 	return true;
 }

@@ -6,8 +6,7 @@
  *     "null" → 403 MISSING_OR_NULL_ORIGIN, untrusted → 403 INVALID_ORIGIN;
  *   - callbackURL and friends must be trusted origins or a safe relative
  *     path ("/x", never "//x" or "/\x");
- *   - sign-in and sign-up as a cross-site top-level navigation
- *     (Sec-Fetch-Site: cross-site + Sec-Fetch-Mode: navigate) → 403.
+ *   - sign-in and sign-up: see origin_check_login.
  * Trusted origins: base_url's origin plus the configured list; a pattern is
  * an exact origin, a scheme-qualified wildcard (scheme, "://", then "*.example.com")
  * or a bare "*.example.com".
@@ -30,7 +29,10 @@ bool origin_is_trusted(const char *url);
 bool origin_check_request(struct gh_request *req, struct gh_error *err);
 /* NULL or empty is fine; code is the error code to use (INVALID_CALLBACK_URL…). */
 bool origin_check_callback(const char *url, const char *code, struct gh_error *err);
-/* Sign-in/up navigations from another site (CROSS_SITE_NAVIGATION_LOGIN_BLOCKED). */
-bool origin_check_login_navigation(struct gh_request *req, struct gh_error *err);
+/* Sign-in and sign-up (Better-Auth's form CSRF check): with a Cookie, the
+ * rule above; otherwise a cross-site navigation is refused
+ * (CROSS_SITE_NAVIGATION_LOGIN_BLOCKED) and any Origin/Referer or Fetch
+ * Metadata present must name a trusted origin. */
+bool origin_check_login(struct gh_request *req, struct gh_error *err);
 
 #endif

@@ -333,7 +333,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		}
 		return dispatch(req);
 	case ST_READY:
-		*upload_data_size = 0; /* an early answer (404): the body is not read */
+		/* an early answer (404): the body is read and dropped; MHD accepts the
+		 * response only once the request is complete */
+		if (*upload_data_size > 0) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
 		return queue(req);
 	default:
 		*upload_data_size = 0;
@@ -361,6 +366,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&srv.in_flight, 1);
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

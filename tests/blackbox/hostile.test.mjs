@@ -95,10 +95,12 @@ describe('hostile input', () => {
   test('invalid e-mail addresses → 400 and nothing is created', async () => {
     const bad = ['not-an-email', 'a@', '@example.com', 'a b@example.com', 'x@example.com\u0000.evil', "x'; DROP TABLE user;--@a.com"];
     for (const email of bad) {
+      // A NUL inside a JSON string may also be refused by the JSON parser (BAD_REQUEST).
+      const codes = email.includes('\u0000') ? ['INVALID_EMAIL', 'VALIDATION_ERROR', 'BAD_REQUEST'] : ['INVALID_EMAIL', 'VALIDATION_ERROR'];
       const r = await postJson(gh.srv.url, SIGN_UP, { email, password: PASSWORD, name: 'Bad' });
-      assertErr(r, 400, ['INVALID_EMAIL', 'VALIDATION_ERROR'], `sign-up ${JSON.stringify(email)}`);
+      assertErr(r, 400, codes, `sign-up ${JSON.stringify(email)}`);
       const s = await postJson(gh.srv.url, SIGN_IN, { email, password: PASSWORD });
-      assertErr(s, 400, ['INVALID_EMAIL', 'VALIDATION_ERROR'], `sign-in ${JSON.stringify(email)}`);
+      assertErr(s, 400, codes, `sign-in ${JSON.stringify(email)}`);
     }
     await assertAlive('SQL metacharacters');
     await signUpUser(client()); // the user table is still there
@@ -180,7 +182,8 @@ describe('hostile input', () => {
     ];
     for (const [method, path] of cases) {
       const r = await request(gh.srv.url, method, path, method === 'POST'
-        ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {});
+        ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {})
+        .catch((e) => assert.fail(`${method} ${path} (with a body for POST): no response, connection closed (${e.message}); expected 404`));
       assert.equal(r.status, 404, `${method} ${path}: ${r.status} ${r.text}`);
       assert.equal(r.text, '', `${method} ${path}: 404 has an empty body, got ${JSON.stringify(r.text)}`);
     }

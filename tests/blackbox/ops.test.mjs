@@ -16,25 +16,35 @@ const gh = useServer();
 /** How `config check` is given a file (assumed CLI shape — see report). */
 const configCheckArgs = (file) => ['config', 'check', '--config', file];
 
-/** Finds the bootstrap-admin line and extracts {email, password}. */
+/**
+ * Finds the bootstrap-admin notice and extracts {email, password}. Accepts the
+ * credential on the same line (text or JSON) or on the few lines after it:
+ *   gatehouse: bootstrap admin created. Sign in once with
+ *   gatehouse:   email:    admin@gatehouse.local
+ *   gatehouse:   password: mKSB8FZ5AoPW9B8vbembXJNS
+ */
 function parseBootstrap(output) {
-  const line = output.split('\n').find((l) => /bootstrap admin/i.test(l));
-  if (!line) return null;
+  const lines = output.split('\n');
+  const i = lines.findIndex((l) => /bootstrap admin/i.test(l));
+  if (i < 0) return null;
+  const block = lines.slice(i, i + 5);
   let email;
   let password;
-  const brace = line.indexOf('{');
-  if (brace >= 0) {
+  for (const line of block) {
+    const brace = line.indexOf('{');
+    if (brace < 0) continue;
     try {
       const o = JSON.parse(line.slice(brace));
       for (const [k, v] of Object.entries(o)) {
-        if (/email/i.test(k) && typeof v === 'string') email = v;
-        if (/password/i.test(k) && typeof v === 'string') password = v;
+        if (/email/i.test(k) && typeof v === 'string') email ??= v;
+        if (/password/i.test(k) && typeof v === 'string') password ??= v;
       }
     } catch { /* not JSON */ }
   }
-  email ??= line.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+/)?.[0];
-  password ??= line.match(/password["']?\s*[:=]?\s*["']?([^\s"',}]+)/i)?.[1];
-  return { line, email, password };
+  const text = block.join('\n');
+  email ??= text.match(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+/)?.[0];
+  password ??= text.match(/password["']?\s*[:=]\s*["']?([^\s"',}]+)/i)?.[1];
+  return { line: block.join(' | '), email, password };
 }
 
 async function waitExit(proc, ms) {

@@ -56,7 +56,7 @@ describe('username', () => {
     const name = uniqueUsername('dave');
     await signUpUser(client(), { username: name });
     const r = await client().auth.signUp.email({ email: `x-${name}@example.com`, password: PASSWORD, name: 'D', username: name.toUpperCase() });
-    expectError(r, 400, 'USERNAME_IS_ALREADY_TAKEN', 'duplicate username');
+    expectError(r, 400, 'USERNAME_IS_ALREADY_TAKEN', 'duplicate username on /sign-up/email (Better-Auth 1.7.25: 400 here)');
   });
 
   test('invalid usernames → USERNAME_TOO_SHORT / USERNAME_TOO_LONG / INVALID_USERNAME', async () => {
@@ -71,7 +71,7 @@ describe('username', () => {
       expectError(await client().auth.isUsernameAvailable({ username: name }), 422, code, `is-username-available ${JSON.stringify(name)}`);
       expectError(await client().auth.signIn.username({ username: name, password: PASSWORD }), 422, code, `sign-in/username ${JSON.stringify(name)}`);
       expectError(await client().auth.signUp.email({ email: `inv-${Date.now()}-${Math.random()}@example.com`.replace('0.', ''), password: PASSWORD, name: 'I', username: name }),
-        400, code, `sign-up with username ${JSON.stringify(name)}`);
+        400, code, `sign-up with username ${JSON.stringify(name)} (Better-Auth 1.7.25 answers 400 on /sign-up/email, 422 on /sign-in/username and /is-username-available)`);
     }
     // Boundaries are accepted.
     expectOk(await client().auth.isUsernameAvailable({ username: `a_.${uniqueUsername('b')}`.slice(0, 30) }), '30-char username with _ and .');
