@@ -298,13 +298,21 @@ static void strip_default_port(char *origin)
 
 /* An origin (RFC 6454): scheme://host[:port], no path. For http(s) the host
  * may start with "*." (Better-Auth wildcard); other schemes are app deep
- * links ("myapp://") and are only checked for shape. */
+ * links ("myapp://") and are only checked for shape. "*.example.com" with no
+ * scheme is a wildcard for any scheme (src/http/origin.c matches it so). */
 static const char *check_origin(char *o)
 {
 	size_t slen = 0, n;
 
 	if (has_space_or_control(o))
 		return "must not contain spaces or control characters";
+	if (o[0] == '*' && o[1] == '.') {
+		const char *why = authority_problem(o, strlen(o), true);
+		if (why)
+			return why;
+		ascii_lower(o, strlen(o));
+		return NULL;
+	}
 	while (is_alnum(o[slen]) || o[slen] == '+' || o[slen] == '-' || o[slen] == '.')
 		slen++;
 	if (slen == 0 || !is_alpha(o[0]) || strncmp(o + slen, "://", 3) != 0)

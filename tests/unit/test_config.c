@@ -613,6 +613,11 @@ static void test_origin_normalisation(void **state)
 	assert_string_equal(cfg.trusted_origins[2], "http://a.test:8080");
 	config_free(&cfg);
 
+	/* a scheme-less wildcard matches any scheme */
+	assert_int_equal(load_yaml(&cfg, "trusted_origins: [\"*.Example.com\"]\n", err), 0);
+	assert_string_equal(cfg.trusted_origins[0], "*.example.com");
+	config_free(&cfg);
+	expect_yaml_error("trusted_origins: [\"*.\"]\n", "trusted_origins: host name may contain only");
 	expect_yaml_error("trusted_origins: [\"https://\"]\n", "trusted_origins: URL has no host");
 	expect_yaml_error("trusted_origins: [\"a.test\"]\n",
 			  "trusted_origins: expected an origin like https://app.example.com");
