@@ -13,6 +13,10 @@
 
 static struct gh_route routes[MAX_ROUTES];
 static int n_routes;
+/* prefix routes ("/x/" + "*"), stored as "/x/"; "/x" itself matches too */
+static struct gh_route prefixes[16];
+static char prefix_paths[16][128];
+static int n_prefixes;
 
 static int by_path(const void *a, const void *b)
 {
@@ -22,6 +26,21 @@ static int by_path(const void *a, const void *b)
 
 void router_add(unsigned methods, const char *path, gh_handler fn, unsigned flags)
 {
+	size_t len = strlen(path);
+	if (len >= 2 && strcmp(path + len - 2, "/*") == 0) {
+		if (n_prefixes == 16 || len >= sizeof prefix_paths[0])
+			abort(); /* a programming error */
+		memcpy(prefix_paths[n_prefixes], path, len - 1);
+		prefix_paths[n_prefixes][len - 1] = 0;
+		prefixes[n_prefixes++] = (struct gh_route){
+			.methods = methods,
+			.path = prefix_paths[n_prefixes - 1],
+			.fn = fn,
+			.flags = flags,
+			.metric_id = metrics_register_route(path),
+		};
+		return;
+	}
 	if (n_routes == MAX_ROUTES)
 		abort(); /* a programming error: raise MAX_ROUTES */
 	routes[n_routes++] = (struct gh_route){
@@ -52,5 +71,25 @@ const struct gh_route *router_lookup(const char *path, enum gh_method method, bo
 		if (routes[i].methods & (unsigned)method)
 			return &routes[i];
 	}
+	for (int i = 0; i < n_prefixes; i++) {
+		const char *pre = prefixes[i].path; /* ends in '/' */
+		size_t n = strlen(pre);
+		if (strncmp(path, pre, n) == 0 || (strncmp(path, pre, n - 1) == 0 && path[n - 1] == 0)) {
+			*path_exists = true;
+			if (prefixes[i].methods & (unsigned)method)
+				return &prefixes[i];
+		}
+	}
 	return NULL;
+}
+
+void router_set_precheck(const char *prefix, gh_precheck fn)
+{
+	size_t n = strlen(prefix);
+	for (int i = 0; i < n_routes; i++)
+		if (strncmp(routes[i].path, prefix, n) == 0)
+			routes[i].precheck = fn;
+	for (int i = 0; i < n_prefixes; i++)
+		if (strncmp(prefixes[i].path, prefix, n) == 0)
+			prefixes[i].precheck = fn;
 }

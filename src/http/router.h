@@ -11,8 +11,13 @@
 
 #include "http/server.h"
 
-/* Registers route (copied) and its metrics id; name for metrics is the path. */
+/* Registers route (copied) and its metrics id; name for metrics is the path.
+ * A path ending in "/" + "*" matches that prefix and anything below it (Envoy's
+ * ext_authz appends the original path). Exact paths win over prefixes. */
 void router_add(unsigned methods, const char *path, gh_handler fn, unsigned flags);
+/* Sets the precheck of every route whose path starts with prefix. Call after
+ * the routes are added. */
+void router_set_precheck(const char *prefix, gh_precheck fn);
 const struct gh_route *router_lookup(const char *path, enum gh_method method, bool *path_exists);
 
 #endif

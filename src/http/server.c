@@ -29,7 +29,9 @@
 
 enum req_state {
 	ST_RECEIVING = 0, /* headers seen, body (if any) arriving */
-	ST_WORKING,       /* suspended; a worker owns the request */
+	ST_CHECKING,      /* suspended; the route's precheck is waiting (Redis) */
+	ST_CHECKED,       /* precheck passed; dispatch on the next call */
+	ST_WORKING,       /* suspended; a worker or an async answer owns the request */
 	ST_READY,         /* response built, not yet queued */
 	ST_QUEUED,
 };
@@ -235,7 +237,8 @@ static void run_slow(void *arg)
 	MHD_resume_connection(req->conn);
 }
 
-/* Runs the handler (inline or on a worker) once the whole body is in. */
+/* Runs the handler (inline or on a worker) once the whole body is in and
+ * the precheck (if any) passed. */
 static enum MHD_Result dispatch(struct gh_request *req)
 {
 	if (req->route->flags & GH_ROUTE_SLOW) {
@@ -250,7 +253,43 @@ static enum MHD_Result dispatch(struct gh_request *req)
 		return MHD_YES;
 	}
 	req->route->fn(req);
+	if (req->state == ST_WORKING) /* the handler deferred: req_complete() resumes */
+		return MHD_YES;
 	return queue(req);
+}
+
+/* The final call for a complete request: precheck, then dispatch. */
+static enum MHD_Result run_request(struct gh_request *req)
+{
+	if (req->route->precheck) {
+		switch (req->route->precheck(req)) {
+		case GH_CHECK_PASS:
+			break;
+		case GH_CHECK_DENY:
+			return queue(req);
+		case GH_CHECK_PENDING:
+			return MHD_YES; /* suspended by req_defer; precheck_done() resumes */
+		}
+	}
+	return dispatch(req);
+}
+
+void req_defer(struct gh_request *req)
+{
+	req->state = req->state == ST_RECEIVING ? ST_CHECKING : ST_WORKING;
+	MHD_suspend_connection(req->conn);
+}
+
+void req_complete(struct gh_request *req)
+{
+	req->state = ST_READY;
+	MHD_resume_connection(req->conn);
+}
+
+void req_precheck_done(struct gh_request *req, bool pass)
+{
+	req->state = pass ? ST_CHECKED : ST_READY;
+	MHD_resume_connection(req->conn);
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -331,6 +370,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 				  "Request body is larger than the server accepts");
 			return queue(req);
 		}
+		return run_request(req);
+	case ST_CHECKED:
 		return dispatch(req);
 	case ST_READY:
 		/* an early answer (404): the body is read and dropped; MHD accepts the

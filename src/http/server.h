@@ -8,7 +8,8 @@
  *      check header size (431), Content-Length (413) and route it (404).
  *   2. Body chunks are appended up to max_body_bytes (then 413, nothing read
  *      further is kept).
- *   3. On the final call the route's handler runs — inline on the HTTP thread
+ *   3. On the final call the route's precheck (rate limits) runs, then the
+ *      route's handler — inline on the HTTP thread
  *      for cheap routes, or, for routes flagged GH_ROUTE_SLOW, on the worker
  *      pool: the connection is suspended, the job queued, and the worker
  *      resumes the connection when the response is ready. A slow request
@@ -50,6 +51,13 @@ enum gh_method {
 struct gh_request;
 typedef void (*gh_handler)(struct gh_request *req);
 
+/* A route's precheck runs on the HTTP thread before the handler is
+ * dispatched (rate limits: they must be decided before any hashing).
+ * PASS: go on. DENY: the response it set is sent. PENDING: it called
+ * req_defer() and will call req_precheck_done() from any thread. */
+enum gh_check { GH_CHECK_PASS, GH_CHECK_DENY, GH_CHECK_PENDING };
+typedef enum gh_check (*gh_precheck)(struct gh_request *req);
+
 /* Route flags */
 #define GH_ROUTE_SLOW 1u /* run on the worker pool (hashing, database writes) */
 
@@ -57,6 +65,7 @@ struct gh_route {
 	unsigned methods;  /* mask of enum gh_method */
 	const char *path;  /* exact path, e.g. "/api/auth/sign-in/email" */
 	gh_handler fn;
+	gh_precheck precheck; /* NULL: none */
 	unsigned flags;
 	int metric_id;     /* index into the metrics route table; set by router */
 };
@@ -115,6 +124,17 @@ void resp_text(struct gh_request *req, int status, const char *content_type, con
 void resp_empty(struct gh_request *req, int status);
 /* name and value are copied into the request's arena. */
 void resp_header(struct gh_request *req, const char *name, const char *value);
+
+/* ---- asynchronous answers ----
+ * An inline handler (or a precheck) that waits for something off-thread
+ * (Redis) calls req_defer() before starting it: the connection is suspended
+ * and the HTTP thread moves on. The completion, on any thread, sets the
+ * response and calls req_complete() (handler) or req_precheck_done()
+ * (precheck; pass=false means the response it set is sent). Never call
+ * req_defer from a GH_ROUTE_SLOW handler: a worker already owns it. */
+void req_defer(struct gh_request *req);
+void req_complete(struct gh_request *req);
+void req_precheck_done(struct gh_request *req, bool pass);
 
 /* ---- lifecycle (main thread) ---- */
 typedef const struct gh_route *(*gh_route_lookup)(const char *path, enum gh_method method,
