@@ -7,7 +7,10 @@
 #include "app.h"
 
 #include "api/handlers.h"
+#include "auth/apikey.h"
 #include "auth/lockout.h"
+#include "authz/policy.h"
+#include "authz/roles.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/token.h"
@@ -262,6 +265,15 @@ int app_serve(struct gh_config *cfg)
 		fprintf(stderr, "gatehouse: start-up failed\n");
 		return 1;
 	}
+	roles_init(cfg);
+	policy_init(cfg);
+	if (apikey_init(cfg) != 0) {
+		fprintf(stderr, "gatehouse: cannot load API keys\n");
+		return 1;
+	}
+	/* simple-mode keys are hashed now; their plaintext has no further use */
+	for (int i = 0; i < cfg->n_static_keys; i++)
+		sodium_memzero(cfg->static_keys[i].key, strlen(cfg->static_keys[i].key));
 	if (bootstrap_admin() != 0) {
 		fprintf(stderr, "gatehouse: could not create the bootstrap admin\n");
 		return 1;
@@ -269,6 +281,9 @@ int app_serve(struct gh_config *cfg)
 	auth_core_register(cfg);
 	auth_account_register(cfg);
 	ops_register(cfg);
+	apikeys_register(cfg);
+	admin_register(cfg);
+	forward_auth_register(cfg);
 	if (workers_start(cfg->workers, 4096) != 0 ||
 	    http_server_start(cfg, router_lookup) != 0) {
 		fprintf(stderr, "gatehouse: cannot start the server on %s:%d\n", cfg->listen_host,
@@ -292,6 +307,7 @@ int app_serve(struct gh_config *cfg)
 	log_event(GH_LOG_INFO, "shutting down: draining requests", NULL);
 	http_server_stop(10.0);
 	workers_stop(); /* runs every queued job (session refreshes, resets) first */
+	apikey_shutdown(); /* writes the last usage counters */
 	session_shutdown();
 	store_close();
 	token_shutdown();

@@ -4,6 +4,9 @@
  *                   get-session, is-username-available, ok
  *   auth_account.c  sessions (list, revoke*), update-user, change-password,
  *                   verify-password, delete-user, password reset
+ *   apikeys.c       api-key create/get/list/update/delete/verify
+ *   admin.c         Better-Auth's admin plugin routes
+ *   forward_auth.c  /api/authz/... and /oauth2/auth for reverse proxies
  *   ops.c           /healthz, /readyz, /metrics
  * Each file registers its routes; handlers have the uniform signature
  * void h(struct gh_request *) and never touch SQL (they call store/, auth/).
@@ -17,6 +20,9 @@ struct gh_config;
 void auth_core_register(const struct gh_config *cfg);
 void auth_account_register(const struct gh_config *cfg);
 void ops_register(const struct gh_config *cfg);
+void apikeys_register(const struct gh_config *cfg);
+void admin_register(const struct gh_config *cfg);
+void forward_auth_register(const struct gh_config *cfg);
 
 /* "/api/auth" */
 #define GH_AUTH_BASE "/api/auth"

@@ -66,7 +66,7 @@ bool session_is_fresh(const struct gh_auth *auth);
 /* Expires the session cookies on the response. */
 void session_clear_cookies(struct gh_request *req);
 
-/* Store deletion + cache invalidation. */
+/* Store deletion + cache invalidation. user_id NULL: whoever owns it (admin). */
 int session_revoke(const char *session_id, const char *user_id);
 int session_revoke_user(const char *user_id, const char *except_session_id);
 /* Drops cached sessions of a user whose row changed (profile, role, ban). */

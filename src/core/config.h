@@ -20,6 +20,69 @@
 
 #define GH_CONFIG_ERR_MAX 512
 #define GH_MAX_TRUSTED 32
+#define GH_MAX_ROLES 32
+#define GH_MAX_PERMS 64
+#define GH_MAX_POLICIES 128
+#define GH_MAX_STATIC_KEYS 64
+#define GH_MAX_RATE_RULES 64
+
+/* A custom role: name → permissions "resource:action" ("resource:*" and "*"
+ * allowed). Built-in roles (admin, user, readonly) are not listed here. */
+struct gh_role_def {
+	char *name;
+	char *permissions[GH_MAX_PERMS];
+	int n_permissions;
+};
+
+enum gh_access {
+	GH_ACCESS_PUBLIC,        /* anyone; identity headers never set */
+	GH_ACCESS_OPTIONAL,      /* identity passed when present, anonymous allowed */
+	GH_ACCESS_AUTHENTICATED, /* any valid credential */
+	GH_ACCESS_ROLE,          /* arg = role name */
+	GH_ACCESS_PERMISSION,    /* arg = "resource:action" */
+	GH_ACCESS_DENY,          /* explicit deny */
+};
+
+/* One forward-auth rule; first match wins, no match = deny. */
+struct gh_policy_rule {
+	char *host;       /* glob ("*.example.com", "api.x.com"); NULL = any host */
+	char *path;       /* glob: '*' matches within one segment, except a
+			   * trailing '*', which matches the rest (slashes too);
+			   * '**' matches across segments anywhere; otherwise
+			   * exact. Matched against the path without the query. */
+	unsigned methods; /* mask of enum gh_method (http/server.h); 0 = any */
+	enum gh_access access;
+	char *arg;        /* role or permission; NULL otherwise */
+	int line;         /* where it was defined, for logs */
+};
+
+/* "Simple mode" API keys from the config or environment (seed 002). */
+struct gh_static_key {
+	char *name;
+	char *key;  /* the secret; app.c hashes it at load and wipes this copy */
+	char *role; /* default "user" */
+	char *permissions[GH_MAX_PERMS];
+	int n_permissions; /* 0 = the role's permissions */
+};
+
+enum gh_rate_by { GH_RATE_BY_IP, GH_RATE_BY_USER, GH_RATE_BY_KEY, GH_RATE_BY_ROLE, GH_RATE_BY_GLOBAL };
+enum gh_rate_scope { GH_RATE_SCOPE_FORWARD, GH_RATE_SCOPE_AUTH, GH_RATE_SCOPE_ALL };
+enum gh_rate_fail { GH_RATE_FAIL_LOCAL, GH_RATE_FAIL_OPEN, GH_RATE_FAIL_CLOSED };
+
+/* A rate-limit rule: `limit` requests per `window_s`, counted per subject
+ * (`by`). Applies when every selector given matches: path glob (the request
+ * path for /api/auth, the original URI for forward-auth), role. */
+struct gh_rate_rule {
+	char *name;
+	enum gh_rate_by by;
+	enum gh_rate_scope scope; /* default FORWARD */
+	char *path;               /* glob like policies; NULL = any */
+	char *role;               /* NULL = any caller */
+	long long limit;          /* >= 1 */
+	long long window_s;       /* >= 1 */
+	enum gh_rate_fail on_redis_failure; /* default: rate_limit_redis_failure */
+	int line;
+};
 
 struct gh_config {
 	/* where it came from: path of the YAML file, or NULL when none */
@@ -71,6 +134,26 @@ struct gh_config {
 
 	/* logging */
 	char *log_level; /* "debug" | "info" | "warn" | "error"; default "info" */
+
+	/* roles and forward-auth policies */
+	struct gh_role_def roles[GH_MAX_ROLES];
+	int n_roles;
+	struct gh_policy_rule policies[GH_MAX_POLICIES];
+	int n_policies;
+	char *login_url;   /* where browsers are sent; default base_url + "/sign-in" */
+
+	/* API keys */
+	char *api_key_prefix;    /* default "gh_" */
+	struct gh_static_key static_keys[GH_MAX_STATIC_KEYS];
+	int n_static_keys;
+
+	/* rate limits */
+	bool rate_limit_enabled;              /* default true */
+	char *redis_url;                      /* NULL: in-process limits only */
+	enum gh_rate_fail rate_limit_redis_failure; /* default LOCAL */
+	struct gh_rate_rule rate_rules[GH_MAX_RATE_RULES];
+	int n_rate_rules;
+	bool auth_rate_limits_enabled;        /* Better-Auth's special rules; default true */
 };
 
 /* Fills *cfg from defaults, then the YAML file at path (NULL: no file;

@@ -70,7 +70,7 @@ struct gh_route {
 	int metric_id;     /* index into the metrics route table; set by router */
 };
 
-#define GH_RESP_MAX_HEADERS 16
+#define GH_RESP_MAX_HEADERS 32
 
 struct gh_arena_block;
 

@@ -31,6 +31,8 @@ enum stmt_id {
 	Q_USER_UPDATE,
 	Q_USER_SET_ROLE,
 	Q_USER_DELETE,
+	Q_USER_SET_BAN,
+	Q_USER_SET_EMAIL,
 	Q_USER_COUNT,
 	Q_USER_LIST,
 	Q_CRED_GET,
@@ -40,11 +42,20 @@ enum stmt_id {
 	Q_SESSION_LIST,
 	Q_SESSION_TOUCH,
 	Q_SESSION_DELETE,
+	Q_SESSION_DELETE_ID,
 	Q_SESSION_DELETE_USER,
 	Q_SESSION_DELETE_USER_EXCEPT,
 	Q_VERIF_PUT,
 	Q_VERIF_GET,
 	Q_VERIF_DELETE,
+	Q_KEY_INSERT,
+	Q_KEY_BY_HASH,
+	Q_KEY_BY_ID,
+	Q_KEY_LIST,
+	Q_KEY_COUNT,
+	Q_KEY_UPDATE,
+	Q_KEY_DELETE,
+	Q_KEY_COUNTERS,
 	Q_META_GET,
 	Q_META_PUT,
 	Q_BEGIN,
@@ -61,6 +72,13 @@ enum stmt_id {
 	"s.id, s.tokenHash, s.userId, s.expiresAt, s.createdAt, s.updatedAt, s.ipAddress, "       \
 	"s.userAgent, s.rememberMe"
 
+#define KEY_COLS                                                                                   \
+	"k.id, k.name, k.start, k.prefix, k.key, k.referenceId, k.refillInterval, k.refillAmount, " \
+	"k.lastRefillAt, k.enabled, k.rateLimitEnabled, k.rateLimitTimeWindow, k.rateLimitMax, "  \
+	"k.requestCount, k.remaining, k.lastRequest, k.expiresAt, k.createdAt, k.updatedAt, "      \
+	"k.permissions, k.metadata"
+#define KEY_NCOLS 21
+
 static const char *const sql[Q_COUNT] = {
 	[Q_USER_INSERT] = "INSERT INTO \"user\" (id, name, email, emailVerified, image, createdAt, "
 			  "updatedAt, role, banned, username, displayUsername) "
@@ -76,6 +94,10 @@ static const char *const sql[Q_COUNT] = {
 			  "displayUsername = coalesce(?6, displayUsername), updatedAt = ?7 WHERE id = ?1",
 	[Q_USER_SET_ROLE] = "UPDATE \"user\" SET role = ?2, updatedAt = ?3 WHERE id = ?1",
 	[Q_USER_DELETE] = "DELETE FROM \"user\" WHERE id = ?",
+	[Q_USER_SET_BAN] = "UPDATE \"user\" SET banned = ?2, banReason = ?3, banExpires = ?4, "
+			   "updatedAt = ?5 WHERE id = ?1",
+	[Q_USER_SET_EMAIL] = "UPDATE \"user\" SET email = ?2, emailVerified = ?3, updatedAt = ?4 "
+			     "WHERE id = ?1",
 	[Q_USER_COUNT] = "SELECT count(*) FROM \"user\"",
 	[Q_USER_LIST] = "SELECT " USER_COLS " FROM \"user\" u ORDER BY u.createdAt, u.id LIMIT ? OFFSET ?",
 	[Q_CRED_GET] = "SELECT password FROM account WHERE userId = ? AND providerId = 'credential'",
@@ -89,6 +111,7 @@ static const char *const sql[Q_COUNT] = {
 			   "ORDER BY s.createdAt",
 	[Q_SESSION_TOUCH] = "UPDATE session SET expiresAt = ?2, updatedAt = ?3 WHERE id = ?1",
 	[Q_SESSION_DELETE] = "DELETE FROM session WHERE id = ? AND userId = ?",
+	[Q_SESSION_DELETE_ID] = "DELETE FROM session WHERE id = ?",
 	[Q_SESSION_DELETE_USER] = "DELETE FROM session WHERE userId = ?",
 	[Q_SESSION_DELETE_USER_EXCEPT] = "DELETE FROM session WHERE userId = ? AND id <> ?",
 	[Q_VERIF_PUT] = "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, "
@@ -97,6 +120,25 @@ static const char *const sql[Q_COUNT] = {
 			"updatedAt = excluded.updatedAt",
 	[Q_VERIF_GET] = "SELECT value, expiresAt FROM verification WHERE identifier = ?",
 	[Q_VERIF_DELETE] = "DELETE FROM verification WHERE identifier = ?",
+	[Q_KEY_INSERT] = "INSERT INTO apikey (id, name, start, prefix, key, referenceId, "
+			 "refillInterval, refillAmount, lastRefillAt, enabled, rateLimitEnabled, "
+			 "rateLimitTimeWindow, rateLimitMax, requestCount, remaining, lastRequest, "
+			 "expiresAt, createdAt, updatedAt, permissions, metadata) "
+			 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_KEY_BY_HASH] = "SELECT " KEY_COLS ", " USER_COLS
+			  " FROM apikey k JOIN \"user\" u ON u.id = k.referenceId WHERE k.key = ?",
+	[Q_KEY_BY_ID] = "SELECT " KEY_COLS " FROM apikey k WHERE k.id = ?",
+	[Q_KEY_LIST] = "SELECT " KEY_COLS " FROM apikey k WHERE k.referenceId = ? "
+		       "ORDER BY k.createdAt DESC, k.id LIMIT ? OFFSET ?",
+	[Q_KEY_COUNT] = "SELECT count(*) FROM apikey WHERE referenceId = ?",
+	[Q_KEY_UPDATE] = "UPDATE apikey SET name = ?2, refillInterval = ?3, refillAmount = ?4, "
+			 "lastRefillAt = ?5, enabled = ?6, rateLimitEnabled = ?7, "
+			 "rateLimitTimeWindow = ?8, rateLimitMax = ?9, requestCount = ?10, "
+			 "remaining = ?11, lastRequest = ?12, expiresAt = ?13, updatedAt = ?14, "
+			 "permissions = ?15, metadata = ?16 WHERE id = ?1",
+	[Q_KEY_DELETE] = "DELETE FROM apikey WHERE id = ?",
+	[Q_KEY_COUNTERS] = "UPDATE apikey SET requestCount = ?2, remaining = ?3, lastRequest = ?4, "
+			   "lastRefillAt = ?5 WHERE id = ?1",
 	[Q_META_GET] = "SELECT value FROM gh_meta WHERE key = ?",
 	[Q_META_PUT] = "INSERT INTO gh_meta (key, value) VALUES (?, ?) "
 		       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -198,6 +240,14 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
 }
 
 static void col_text(sqlite3_stmt *st, int i, char *out, size_t outsz, bool *present)
@@ -438,6 +488,167 @@ static int sq_user_set_role(const char *id, const char *role, int64_t now)
 	return exec_stmt(st);
 }
 
+static int sq_user_set_ban(const char *id, bool banned, const char *reason, int64_t expires,
+			   int64_t now)
+{
+	sqlite3_stmt *st = stmt(Q_USER_SET_BAN);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, id);
+	sqlite3_bind_int(st, 2, banned);
+	bind_text(st, 3, reason);
+	bind_opt_int(st, 4, expires > 0 ? expires : -1);
+	sqlite3_bind_int64(st, 5, now);
+	return exec_stmt(st);
+}
+
+static int sq_user_set_email(const char *id, const char *email, bool verified, int64_t now)
+{
+	sqlite3_stmt *st = stmt(Q_USER_SET_EMAIL);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, id);
+	bind_text(st, 2, email);
+	sqlite3_bind_int(st, 3, verified);
+	sqlite3_bind_int64(st, 4, now);
+	return exec_stmt(st);
+}
+
+/* Maps an API field name to a column, or NULL: the only way a name reaches SQL. */
+static const char *user_column(const char *field, const char *const *allowed)
+{
+	static const struct {
+		const char *field, *column;
+	} map[] = {{"id", "id"},       {"email", "email"}, {"name", "name"}, {"role", "role"},
+		   {"banned", "banned"}, {"emailVerified", "emailVerified"},
+		   {"createdAt", "createdAt"}, {"updatedAt", "updatedAt"}};
+	if (!field)
+		return NULL;
+	for (const char *const *a = allowed; *a; a++)
+		if (strcmp(*a, field) == 0)
+			for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+				if (strcmp(map[i].field, field) == 0)
+					return map[i].column;
+	return NULL;
+}
+
+/* LIKE pattern with %, _ and \ escaped (ESCAPE '\'). */
+static char *like_pattern(const char *v, const char *op)
+{
+	size_t n = strlen(v);
+	char *p = malloc(2 * n + 3), *w = p;
+	if (!p)
+		return NULL;
+	if (strcmp(op, "starts_with") != 0)
+		*w++ = '%';
+	for (const char *c = v; *c; c++) {
+		if (*c == '%' || *c == '_' || *c == '\\')
+			*w++ = '\\';
+		*w++ = *c;
+	}
+	if (strcmp(op, "ends_with") != 0)
+		*w++ = '%';
+	*w = 0;
+	return p;
+}
+
+static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ctx, int64_t *total)
+{
+	static const char *const searchable[] = {"email", "name", NULL};
+	static const char *const filterable[] = {"id", "email", "name", "role", "banned", "emailVerified", NULL};
+	static const char *const sortable[] = {"createdAt", "updatedAt", "email", "name", "role", NULL};
+	struct conn *c = conn_get();
+	if (!c)
+		return GH_STORE_ERROR;
+	char where[512] = "1=1";
+	const char *scol = NULL, *fcol = NULL, *fop = "=";
+	char *spat = NULL;
+	if (q->search_value && *q->search_value) {
+		const char *op = q->search_op ? q->search_op : "contains";
+		scol = user_column(q->search_field ? q->search_field : "email", searchable);
+		if (!scol || (strcmp(op, "contains") && strcmp(op, "starts_with") && strcmp(op, "ends_with")))
+			return GH_STORE_CONFLICT;
+		spat = like_pattern(q->search_value, op);
+		if (!spat)
+			return GH_STORE_ERROR;
+		snprintf(where + strlen(where), sizeof where - strlen(where),
+			 " AND u.%s LIKE ?1 ESCAPE '\\'", scol);
+	}
+	if (q->filter_field && q->filter_value) {
+		static const struct {
+			const char *op, *sql;
+		} ops[] = {{"eq", "="}, {"ne", "<>"}, {"lt", "<"}, {"lte", "<="},
+			   {"gt", ">"}, {"gte", ">="}, {"contains", "LIKE"}};
+		fcol = user_column(q->filter_field, filterable);
+		const char *op = q->filter_op ? q->filter_op : "eq";
+		fop = NULL;
+		for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+			if (strcmp(ops[i].op, op) == 0)
+				fop = ops[i].sql;
+		if (!fcol || !fop) {
+			free(spat);
+			return GH_STORE_CONFLICT;
+		}
+		snprintf(where + strlen(where), sizeof where - strlen(where), " AND u.%s %s ?2%s", fcol,
+			 fop, strcmp(fop, "LIKE") == 0 ? " ESCAPE '\\'" : "");
+	}
+	const char *sort = user_column(q->sort_by ? q->sort_by : "createdAt", sortable);
+	if (!sort) {
+		free(spat);
+		return GH_STORE_CONFLICT;
+	}
+	char sql_count[700], sql_rows[900];
+	snprintf(sql_count, sizeof sql_count, "SELECT count(*) FROM \"user\" u WHERE %s", where);
+	snprintf(sql_rows, sizeof sql_rows,
+		 "SELECT " USER_COLS " FROM \"user\" u WHERE %s ORDER BY u.%s %s, u.id LIMIT ?3 OFFSET ?4",
+		 where, sort, q->sort_desc ? "DESC" : "ASC");
+	int result = GH_STORE_ERROR;
+	sqlite3_stmt *cnt = NULL, *rows = NULL;
+	if (sqlite3_prepare_v2(c->db, sql_count, -1, &cnt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db, sql_rows, -1, &rows, NULL) != SQLITE_OK) {
+		log_sqlite("user search", c->db);
+		goto out;
+	}
+	char *fpat = NULL;
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = pass ? rows : cnt;
+		if (spat)
+			sqlite3_bind_text(st, 1, spat, -1, SQLITE_STATIC);
+		if (fcol) {
+			bool boolean = strcmp(fcol, "banned") == 0 || strcmp(fcol, "emailVerified") == 0;
+			if (strcmp(fop, "LIKE") == 0) {
+				if (!fpat)
+					fpat = like_pattern(q->filter_value, "contains");
+				sqlite3_bind_text(st, 2, fpat, -1, SQLITE_STATIC);
+			} else if (boolean) {
+				sqlite3_bind_int(st, 2, strcmp(q->filter_value, "true") == 0);
+			} else {
+				sqlite3_bind_text(st, 2, q->filter_value, -1, SQLITE_STATIC);
+			}
+		}
+	}
+	sqlite3_bind_int(rows, 3, q->limit);
+	sqlite3_bind_int(rows, 4, q->offset);
+	if (sqlite3_step(cnt) != SQLITE_ROW) {
+		free(fpat);
+		goto out;
+	}
+	*total = sqlite3_column_int64(cnt, 0);
+	struct gh_user u;
+	int rc;
+	while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
+		read_user(rows, 0, &u);
+		cb(&u, ctx);
+	}
+	free(fpat);
+	result = rc == SQLITE_DONE ? GH_STORE_OK : GH_STORE_ERROR;
+out:
+	sqlite3_finalize(cnt);
+	sqlite3_finalize(rows);
+	free(spat);
+	return result;
+}
+
 static int sq_user_delete(const char *id)
 {
 	sqlite3_stmt *st = stmt(Q_USER_DELETE);
@@ -502,6 +713,21 @@ static int sq_credential_set(const char *user_id, const char *hash, int64_t now)
 	bind_text(st, 1, user_id);
 	bind_text(st, 2, hash);
 	sqlite3_bind_int64(st, 3, now);
+	return exec_stmt(st);
+}
+
+static int sq_credential_insert(const char *user_id, const char *account_id, const char *hash,
+				int64_t now)
+{
+	sqlite3_stmt *st = stmt(Q_ACCOUNT_INSERT);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, account_id);
+	bind_text(st, 2, user_id);
+	bind_text(st, 3, user_id);
+	bind_text(st, 4, hash);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
 	return exec_stmt(st);
 }
 
@@ -576,11 +802,12 @@ static int sq_session_touch(const char *id, int64_t expires_at, int64_t updated_
 
 static int sq_session_delete(const char *id, const char *user_id)
 {
-	sqlite3_stmt *st = stmt(Q_SESSION_DELETE);
+	sqlite3_stmt *st = stmt(user_id ? Q_SESSION_DELETE : Q_SESSION_DELETE_ID);
 	if (!st)
 		return GH_STORE_ERROR;
 	bind_text(st, 1, id);
-	bind_text(st, 2, user_id);
+	if (user_id)
+		bind_text(st, 2, user_id);
 	return exec_stmt(st);
 }
 
@@ -645,6 +872,185 @@ static int sq_verification_take(const char *identifier, char *value, size_t valu
 	return tx(Q_COMMIT);
 }
 
+/* ---- API keys ---- */
+
+static int64_t col_opt_int(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static void read_key(sqlite3_stmt *st, struct gh_apikey *k)
+{
+	memset(k, 0, sizeof *k);
+	col_text(st, 0, k->id, sizeof k->id, NULL);
+	col_text(st, 1, k->name, sizeof k->name, &k->has_name);
+	col_text(st, 2, k->start, sizeof k->start, NULL);
+	col_text(st, 3, k->prefix, sizeof k->prefix, &k->has_prefix);
+	col_text(st, 4, k->key_hash, sizeof k->key_hash, NULL);
+	col_text(st, 5, k->reference_id, sizeof k->reference_id, NULL);
+	k->refill_interval = col_opt_int(st, 6);
+	k->refill_amount = col_opt_int(st, 7);
+	k->last_refill_at = col_opt_int(st, 8);
+	k->enabled = sqlite3_column_int(st, 9) != 0;
+	k->rate_limit_enabled = sqlite3_column_int(st, 10) != 0;
+	k->rate_limit_window = col_opt_int(st, 11);
+	k->rate_limit_max = col_opt_int(st, 12);
+	k->request_count = sqlite3_column_int64(st, 13);
+	k->remaining = col_opt_int(st, 14);
+	k->last_request = col_opt_int(st, 15);
+	k->expires_at = col_opt_int(st, 16);
+	k->created_at = sqlite3_column_int64(st, 17);
+	k->updated_at = sqlite3_column_int64(st, 18);
+	col_text(st, 19, k->permissions, sizeof k->permissions, NULL);
+	col_text(st, 20, k->metadata, sizeof k->metadata, NULL);
+}
+
+static void read_key_row(sqlite3_stmt *st, void *out)
+{
+	read_key(st, out);
+}
+
+struct key_and_user {
+	struct gh_apikey *k;
+	struct gh_user *u;
+};
+
+static void read_key_and_user(sqlite3_stmt *st, void *out)
+{
+	struct key_and_user *ku = out;
+	read_key(st, ku->k);
+	read_user(st, KEY_NCOLS, ku->u);
+}
+
+static int sq_apikey_insert(const struct gh_apikey *k)
+{
+	sqlite3_stmt *st = stmt(Q_KEY_INSERT);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, k->id);
+	bind_text(st, 2, k->has_name ? k->name : NULL);
+	bind_text(st, 3, k->start);
+	bind_text(st, 4, k->has_prefix ? k->prefix : NULL);
+	bind_text(st, 5, k->key_hash);
+	bind_text(st, 6, k->reference_id);
+	bind_opt_int(st, 7, k->refill_interval);
+	bind_opt_int(st, 8, k->refill_amount);
+	bind_opt_int(st, 9, k->last_refill_at);
+	sqlite3_bind_int(st, 10, k->enabled);
+	sqlite3_bind_int(st, 11, k->rate_limit_enabled);
+	bind_opt_int(st, 12, k->rate_limit_window);
+	bind_opt_int(st, 13, k->rate_limit_max);
+	sqlite3_bind_int64(st, 14, k->request_count);
+	bind_opt_int(st, 15, k->remaining);
+	bind_opt_int(st, 16, k->last_request);
+	bind_opt_int(st, 17, k->expires_at);
+	sqlite3_bind_int64(st, 18, k->created_at);
+	sqlite3_bind_int64(st, 19, k->updated_at);
+	bind_text(st, 20, k->permissions[0] ? k->permissions : NULL);
+	bind_text(st, 21, k->metadata[0] ? k->metadata : NULL);
+	return exec_stmt(st);
+}
+
+static int sq_apikey_by_hash(const char *key_hash, struct gh_apikey *k, struct gh_user *owner)
+{
+	sqlite3_stmt *st = stmt(Q_KEY_BY_HASH);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, key_hash);
+	struct key_and_user ku = {k, owner};
+	return query_one(st, read_key_and_user, &ku);
+}
+
+static int sq_apikey_by_id(const char *id, struct gh_apikey *k)
+{
+	sqlite3_stmt *st = stmt(Q_KEY_BY_ID);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, id);
+	return query_one(st, read_key_row, k);
+}
+
+static int sq_apikey_list(const char *owner_id, int limit, int offset, gh_apikey_cb cb, void *ctx,
+			  int64_t *total)
+{
+	sqlite3_stmt *cnt = stmt(Q_KEY_COUNT), *st = stmt(Q_KEY_LIST);
+	if (!cnt || !st)
+		return GH_STORE_ERROR;
+	bind_text(cnt, 1, owner_id);
+	int rc = sqlite3_step(cnt);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(cnt, 0) : 0;
+	stmt_done(cnt);
+	if (rc != SQLITE_ROW)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, owner_id);
+	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int(st, 3, offset);
+	struct gh_apikey *k = malloc(sizeof *k);
+	if (!k) {
+		stmt_done(st);
+		return GH_STORE_ERROR;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_key(st, k);
+		cb(k, ctx);
+	}
+	free(k);
+	stmt_done(st);
+	return rc == SQLITE_DONE ? GH_STORE_OK : GH_STORE_ERROR;
+}
+
+static int sq_apikey_update(const struct gh_apikey *k)
+{
+	sqlite3_stmt *st = stmt(Q_KEY_UPDATE);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, k->id);
+	bind_text(st, 2, k->has_name ? k->name : NULL);
+	bind_opt_int(st, 3, k->refill_interval);
+	bind_opt_int(st, 4, k->refill_amount);
+	bind_opt_int(st, 5, k->last_refill_at);
+	sqlite3_bind_int(st, 6, k->enabled);
+	sqlite3_bind_int(st, 7, k->rate_limit_enabled);
+	bind_opt_int(st, 8, k->rate_limit_window);
+	bind_opt_int(st, 9, k->rate_limit_max);
+	sqlite3_bind_int64(st, 10, k->request_count);
+	bind_opt_int(st, 11, k->remaining);
+	bind_opt_int(st, 12, k->last_request);
+	bind_opt_int(st, 13, k->expires_at);
+	sqlite3_bind_int64(st, 14, k->updated_at);
+	bind_text(st, 15, k->permissions[0] ? k->permissions : NULL);
+	bind_text(st, 16, k->metadata[0] ? k->metadata : NULL);
+	return exec_stmt(st);
+}
+
+static int sq_apikey_delete(const char *id)
+{
+	sqlite3_stmt *st = stmt(Q_KEY_DELETE);
+	if (!st)
+		return GH_STORE_ERROR;
+	bind_text(st, 1, id);
+	return exec_stmt(st);
+}
+
+static int sq_apikey_write_counters(const struct gh_apikey_counters *c, int n)
+{
+	sqlite3_stmt *st = stmt(Q_KEY_COUNTERS);
+	if (!st || tx(Q_BEGIN) != GH_STORE_OK)
+		return GH_STORE_ERROR;
+	for (int i = 0; i < n; i++) {
+		bind_text(st, 1, c[i].id);
+		sqlite3_bind_int64(st, 2, c[i].request_count);
+		bind_opt_int(st, 3, c[i].remaining);
+		bind_opt_int(st, 4, c[i].last_request);
+		bind_opt_int(st, 5, c[i].last_refill_at);
+		if (exec_stmt(st) == GH_STORE_ERROR) {
+			tx(Q_ROLLBACK);
+			return GH_STORE_ERROR;
+		}
+	}
+	return tx(Q_COMMIT);
+}
+
 /* ---- meta ---- */
 
 struct text_out {
@@ -693,8 +1099,12 @@ const struct gh_store_backend gh_store_sqlite = {
 	.user_delete = sq_user_delete,
 	.user_count = sq_user_count,
 	.user_list = sq_user_list,
+	.user_search = sq_user_search,
+	.user_set_ban = sq_user_set_ban,
+	.user_set_email = sq_user_set_email,
 	.credential_get = sq_credential_get,
 	.credential_set = sq_credential_set,
+	.credential_insert = sq_credential_insert,
 	.session_insert = sq_session_insert,
 	.session_by_hash = sq_session_by_hash,
 	.session_list = sq_session_list,
@@ -703,6 +1113,13 @@ const struct gh_store_backend gh_store_sqlite = {
 	.session_delete_user = sq_session_delete_user,
 	.verification_put = sq_verification_put,
 	.verification_take = sq_verification_take,
+	.apikey_insert = sq_apikey_insert,
+	.apikey_by_hash = sq_apikey_by_hash,
+	.apikey_by_id = sq_apikey_by_id,
+	.apikey_list = sq_apikey_list,
+	.apikey_update = sq_apikey_update,
+	.apikey_delete = sq_apikey_delete,
+	.apikey_write_counters = sq_apikey_write_counters,
 	.meta_get = sq_meta_get,
 	.meta_put = sq_meta_put,
 };

@@ -75,6 +75,51 @@ struct gh_user_update {
 	int64_t updated_at;
 };
 
+#define GH_KEY_NAME_MAX 64
+#define GH_KEY_PREFIX_MAX 32
+#define GH_KEY_HASH_MAX 64
+#define GH_KEY_JSON_MAX 4096
+
+/* An API key row (Better-Auth's apikey). Optional integers use -1 for NULL. */
+struct gh_apikey {
+	char id[GH_ID_LEN + 1];
+	bool has_name;
+	char name[GH_KEY_NAME_MAX + 1];
+	char start[16];
+	bool has_prefix;
+	char prefix[GH_KEY_PREFIX_MAX + 1];
+	char key_hash[GH_KEY_HASH_MAX + 1];
+	char reference_id[GH_ID_LEN + 1]; /* owner (user id) */
+	int64_t refill_interval, refill_amount, last_refill_at;
+	bool enabled;
+	bool rate_limit_enabled;
+	int64_t rate_limit_window, rate_limit_max;
+	int64_t request_count;
+	int64_t remaining;
+	int64_t last_request, expires_at;
+	int64_t created_at, updated_at;
+	char permissions[GH_KEY_JSON_MAX]; /* JSON object text, "" = NULL */
+	char metadata[GH_KEY_JSON_MAX];    /* JSON text, "" = NULL */
+};
+
+/* Counters written in batches (apikey flush). */
+struct gh_apikey_counters {
+	char id[GH_ID_LEN + 1];
+	int64_t request_count, remaining, last_request, last_refill_at;
+};
+
+/* Admin user search (Better-Auth list-users). Fields are whitelisted by the
+ * backend: search on email|name; filter on id|email|name|role|banned|
+ * emailVerified; sort on createdAt|updatedAt|email|name|role. */
+struct gh_user_query {
+	const char *search_field, *search_value, *search_op; /* contains|starts_with|ends_with */
+	const char *filter_field, *filter_value, *filter_op; /* eq|ne|lt|lte|gt|gte|contains */
+	const char *sort_by;
+	bool sort_desc;
+	int limit, offset;
+};
+
+typedef void (*gh_apikey_cb)(const struct gh_apikey *k, void *ctx);
 typedef void (*gh_session_cb)(const struct gh_session *s, void *ctx);
 typedef void (*gh_user_cb)(const struct gh_user *u, void *ctx);
 
@@ -94,15 +139,23 @@ struct gh_store_backend {
 	int (*user_delete)(const char *id);
 	int (*user_count)(int64_t *n);
 	int (*user_list)(int offset, int limit, gh_user_cb cb, void *ctx);
+	/* GH_STORE_CONFLICT for an unknown field or operator */
+	int (*user_search)(const struct gh_user_query *q, gh_user_cb cb, void *ctx, int64_t *total);
+	int (*user_set_ban)(const char *id, bool banned, const char *reason, int64_t expires,
+			    int64_t now);
+	int (*user_set_email)(const char *id, const char *email, bool verified, int64_t now);
 
 	int (*credential_get)(const char *user_id, char out[GH_PASSWORD_HASH_STORE_MAX + 1]);
 	int (*credential_set)(const char *user_id, const char *password_hash, int64_t now);
+	int (*credential_insert)(const char *user_id, const char *account_id,
+				 const char *password_hash, int64_t now);
 
 	int (*session_insert)(const struct gh_session *s);
 	int (*session_by_hash)(const uint8_t hash[GH_HASH_LEN], struct gh_session *s,
 			       struct gh_user *u);
 	int (*session_list)(const char *user_id, gh_session_cb cb, void *ctx);
 	int (*session_touch)(const char *id, int64_t expires_at, int64_t updated_at);
+	/* user_id NULL: by id alone (admin) */
 	int (*session_delete)(const char *id, const char *user_id);
 	/* every session of user_id, except except_id when not NULL */
 	int (*session_delete_user)(const char *user_id, const char *except_id);
@@ -112,6 +165,18 @@ struct gh_store_backend {
 	/* Reads and deletes in one transaction: a token works once. */
 	int (*verification_take)(const char *identifier, char *value, size_t valuesz,
 				 int64_t *expires_at);
+
+	int (*apikey_insert)(const struct gh_apikey *k);
+	/* by stored hash, with the owner */
+	int (*apikey_by_hash)(const char *key_hash, struct gh_apikey *k, struct gh_user *owner);
+	int (*apikey_by_id)(const char *id, struct gh_apikey *k);
+	int (*apikey_list)(const char *owner_id, int limit, int offset, gh_apikey_cb cb, void *ctx,
+			   int64_t *total);
+	/* writes every mutable column of k */
+	int (*apikey_update)(const struct gh_apikey *k);
+	int (*apikey_delete)(const char *id);
+	/* one transaction for the whole batch */
+	int (*apikey_write_counters)(const struct gh_apikey_counters *c, int n);
 
 	int (*meta_get)(const char *key, char *value, size_t valuesz);
 	int (*meta_put)(const char *key, const char *value);

@@ -1,0 +1,26 @@
+/*
+ * policy — forward-auth path policies: rules of (host glob, path glob,
+ * methods) → access, evaluated in order; the first match wins and no match
+ * means deny (config.h struct gh_policy_rule has the glob rules).
+ *
+ * Owns: nothing beyond the config's rule array. Threads: any (read-only).
+ */
+#ifndef GH_AUTHZ_POLICY_H
+#define GH_AUTHZ_POLICY_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "http/server.h"
+
+void policy_init(const struct gh_config *cfg);
+/* NULL: no rule matched (deny). host may be NULL (matches only rules with
+ * no host). path must not contain the query string. */
+const struct gh_policy_rule *policy_match(const char *host, const char *path,
+					  enum gh_method method);
+/* The glob used by policies and rate-limit rules (see config.h). */
+bool policy_glob_match(const char *pattern, const char *text);
+/* Host globs compare case-insensitively and ignore a ":port" on the host. */
+bool policy_host_match(const char *pattern, const char *host);
+
+#endif
