@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/workers.h"
 #include "http/cookie.h"
+#include "api/json.h"
 #include "http/server.h"
 
 #include <sodium.h>
@@ -33,6 +34,9 @@ struct cache_entry {
 	double cached_at;
 	struct gh_session session;
 	struct gh_user user;
+	/* get-session's answer rendered once, split where the token goes:
+	 * head + token + tail (see render_answer) */
+	char *json_head, *json_tail;
 };
 
 struct shard {
@@ -51,6 +55,8 @@ static struct {
 	 * is not cached (it may have seen a row deleted since) */
 	atomic_uint epoch;
 } S;
+
+static void entry_free(struct cache_entry *e);
 
 int session_init(const struct gh_config *cfg)
 {
@@ -71,7 +77,7 @@ void session_shutdown(void)
 	for (int i = 0; i < SHARDS; i++) {
 		pthread_mutex_lock(&S.shards[i].mu);
 		for (int k = 0; k < SLOTS; k++) {
-			free(S.shards[i].slot[k]);
+			entry_free(S.shards[i].slot[k]);
 			S.shards[i].slot[k] = NULL;
 		}
 		pthread_mutex_unlock(&S.shards[i].mu);
@@ -80,13 +86,45 @@ void session_shutdown(void)
 
 /* ---- cache ---- */
 
+/* Renders {"session":{...,"token":<mark>,...},"user":{...}} once per cached
+ * session and splits it at the token, so a cached get-session builds its
+ * answer with two copies instead of a JSON tree. The mark is escaped by the
+ * encoder, so no user-controlled field can produce it. */
+static void render_answer(struct cache_entry *e)
+{
+	free(e->json_head);
+	e->json_head = e->json_tail = NULL;
+	json_t *o = json_object();
+	json_object_set_new(o, "session", json_session(&e->session, "\x01gatehouse-token\x01"));
+	json_object_set_new(o, "user", json_user(&e->user));
+	char *text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return;
+	char *mark = strstr(text, "\\u0001gatehouse-token\\u0001");
+	if (!mark) {
+		free(text);
+		return;
+	}
+	*mark = 0;
+	e->json_head = text; /* one allocation: head, NUL, then the tail */
+	e->json_tail = mark + strlen("\\u0001gatehouse-token\\u0001");
+}
+
+static void entry_free(struct cache_entry *e)
+{
+	if (e)
+		free(e->json_head);
+	free(e);
+}
+
 static struct shard *shard_of(const uint8_t *h, int *slot)
 {
 	*slot = (int)(((unsigned)h[1] | ((unsigned)h[2] << 8)) % SLOTS);
 	return &S.shards[h[0] % SHARDS];
 }
 
-static bool cache_get(const uint8_t hash[GH_HASH_LEN], struct gh_auth *out)
+static bool cache_get(struct gh_request *req, const uint8_t hash[GH_HASH_LEN], struct gh_auth *out)
 {
 	int k;
 	struct shard *sh = shard_of(hash, &k);
@@ -97,6 +135,10 @@ static bool cache_get(const uint8_t hash[GH_HASH_LEN], struct gh_auth *out)
 	    clock_mono_s() - e->cached_at < CACHE_TTL_S) {
 		out->session = e->session;
 		out->user = e->user;
+		if (req && e->json_head) {
+			out->json_head = req_strdup(req, e->json_head);
+			out->json_tail = req_strdup(req, e->json_tail);
+		}
 		hit = true;
 	}
 	pthread_mutex_unlock(&sh->mu);
@@ -114,12 +156,13 @@ static void cache_put(const struct gh_auth *a, unsigned epoch_seen)
 	}
 	struct cache_entry *e = sh->slot[k];
 	if (!e)
-		e = sh->slot[k] = malloc(sizeof *e);
+		e = sh->slot[k] = calloc(1, sizeof *e);
 	if (e) {
 		memcpy(e->hash, a->session.token_hash, GH_HASH_LEN);
 		e->cached_at = clock_mono_s();
 		e->session = a->session;
 		e->user = a->user;
+		render_answer(e);
 	}
 	pthread_mutex_unlock(&sh->mu);
 }
@@ -139,7 +182,7 @@ static void cache_drop(const char *session_id, const char *user_id)
 			bool match = session_id ? strcmp(e->session.id, session_id) == 0
 						: strcmp(e->session.user_id, user_id) == 0;
 			if (match) {
-				free(e);
+				entry_free(e);
 				sh->slot[k] = NULL;
 			}
 		}
@@ -156,6 +199,7 @@ static void cache_set_expiry(const uint8_t hash[GH_HASH_LEN], int64_t expires_at
 	if (e && memcmp(e->hash, hash, GH_HASH_LEN) == 0) {
 		e->session.expires_at = expires_at;
 		e->session.updated_at = now;
+		render_answer(e);
 	}
 	pthread_mutex_unlock(&sh->mu);
 }
@@ -197,7 +241,8 @@ enum gh_resolve session_resolve(struct gh_request *req, struct gh_auth *out, boo
 		return GH_RESOLVE_NONE;
 	uint8_t hash[GH_HASH_LEN];
 	token_hash(out->token, strlen(out->token), hash);
-	if (bypass_cache || !cache_get(hash, out)) {
+	out->json_head = out->json_tail = NULL;
+	if (bypass_cache || !cache_get(req, hash, out)) {
 		unsigned epoch = atomic_load(&S.epoch);
 		int rc = store()->session_by_hash(hash, &out->session, &out->user);
 		if (rc == GH_STORE_NOT_FOUND)

@@ -38,6 +38,9 @@ struct gh_auth {
 	struct gh_user user;
 	char token[GH_TOKEN_LEN + 1];
 	bool from_bearer;
+	/* from the cache: get-session's answer is json_head + token + json_tail
+	 * (request-arena copies; NULL when not cached) */
+	const char *json_head, *json_tail;
 };
 
 enum gh_resolve {

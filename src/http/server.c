@@ -136,6 +136,12 @@ void resp_json(struct gh_request *req, int status, json_t *body)
 	set_body(req, status, "application/json", text, strlen(text));
 }
 
+void resp_take_body(struct gh_request *req, int status, const char *content_type, char *body,
+		    size_t len)
+{
+	set_body(req, status, content_type, body, len);
+}
+
 void resp_json_text(struct gh_request *req, int status, const char *json)
 {
 	char *text = strdup(json);

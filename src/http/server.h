@@ -115,6 +115,9 @@ char *req_sprintf(struct gh_request *req, const char *fmt, ...) __attribute__((f
 /* ---- response helpers (each replaces the previous body) ---- */
 /* Takes ownership of `body` (json_decref'd here). */
 void resp_json(struct gh_request *req, int status, json_t *body);
+/* Takes ownership of a malloc'd body. */
+void resp_take_body(struct gh_request *req, int status, const char *content_type, char *body,
+		    size_t len);
 /* The literal JSON text, copied. */
 void resp_json_text(struct gh_request *req, int status, const char *json);
 /* {"message","code"} from err. */
