@@ -51,6 +51,7 @@ static struct {
 	char cookie_data[96];
 	char cookie_dont_remember[96];
 	bool secure;
+	struct gh_cookie_signer signer;
 	/* bumped by every invalidation; a store read that began before a bump
 	 * is not cached (it may have seen a row deleted since) */
 	atomic_uint epoch;
@@ -69,6 +70,7 @@ int session_init(const struct gh_config *cfg)
 		 cfg->cookie_prefix);
 	for (int i = 0; i < SHARDS; i++)
 		pthread_mutex_init(&S.shards[i].mu, NULL);
+	cookie_signer_init(&S.signer, cfg->secret, strlen(cfg->secret));
 	return 0;
 }
 
@@ -210,12 +212,10 @@ static void cache_set_expiry(const uint8_t hash[GH_HASH_LEN], int64_t expires_at
 static bool read_token(struct gh_request *req, char token[GH_TOKEN_LEN + 1], bool *from_bearer)
 {
 	char raw[GH_COOKIE_VALUE_MAX];
-	const char *secret = S.cfg->secret;
-	size_t secret_len = strlen(secret);
 	const char *authz = req_header(req, "Authorization");
 	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
 		if (snprintf(raw, sizeof raw, "%s", authz + 7) < (int)sizeof raw && cookie_url_decode(raw) &&
-		    cookie_verify_signed(raw, secret, secret_len, token, GH_TOKEN_LEN + 1)) {
+		    cookie_signer_verify(&S.signer, raw, token, GH_TOKEN_LEN + 1)) {
 			*from_bearer = true;
 			return true;
 		}
@@ -223,7 +223,7 @@ static bool read_token(struct gh_request *req, char token[GH_TOKEN_LEN + 1], boo
 	const char *cookies = req_header(req, "Cookie");
 	if (cookies && cookie_find(cookies, S.cookie_token, raw, sizeof raw) &&
 	    cookie_url_decode(raw) &&
-	    cookie_verify_signed(raw, secret, secret_len, token, GH_TOKEN_LEN + 1)) {
+	    cookie_signer_verify(&S.signer, raw, token, GH_TOKEN_LEN + 1)) {
 		*from_bearer = false;
 		return true;
 	}
@@ -275,11 +275,9 @@ static void set_cookie(struct gh_request *req, const char *name, const char *val
 
 static void set_session_cookies(struct gh_request *req, const struct gh_auth *a)
 {
-	const char *secret = S.cfg->secret;
-	size_t secret_len = strlen(secret);
 	char signed_token[GH_TOKEN_LEN + GH_COOKIE_SIG_LEN + 2];
 	char encoded[3 * sizeof signed_token];
-	cookie_sign(a->token, secret, secret_len, signed_token, sizeof signed_token);
+	cookie_signer_sign(&S.signer, a->token, signed_token, sizeof signed_token);
 	cookie_url_encode(signed_token, encoded, sizeof encoded);
 	long max_age = a->session.remember_me
 			       ? (long)((a->session.expires_at - clock_now_ms() + 999) / 1000)
@@ -287,7 +285,7 @@ static void set_session_cookies(struct gh_request *req, const struct gh_auth *a)
 	set_cookie(req, S.cookie_token, encoded, max_age);
 	if (!a->session.remember_me) {
 		char dr[8 + GH_COOKIE_SIG_LEN], dre[3 * sizeof dr];
-		cookie_sign("true", secret, secret_len, dr, sizeof dr);
+		cookie_signer_sign(&S.signer, "true", dr, sizeof dr);
 		cookie_url_encode(dr, dre, sizeof dre);
 		set_cookie(req, S.cookie_dont_remember, dre, -1);
 	}

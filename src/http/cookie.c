@@ -107,20 +107,24 @@ bool cookie_url_encode(const char *in, char *out, size_t outsz)
 	return true;
 }
 
-static void signature_of(const char *token, size_t token_len, const char *secret,
-			 size_t secret_len, char sig[GH_COOKIE_SIG_LEN + 1])
+void cookie_signer_init(struct gh_cookie_signer *s, const char *secret, size_t secret_len)
+{
+	crypto_auth_hmacsha256_init(&s->keyed, (const unsigned char *)secret, secret_len);
+}
+
+static void signature_with(const struct gh_cookie_signer *s, const char *token, size_t token_len,
+			   char sig[GH_COOKIE_SIG_LEN + 1])
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	crypto_auth_hmacsha256_state st;
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, secret_len);
+	crypto_auth_hmacsha256_state st = s->keyed; /* the pads are already absorbed */
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)token, token_len);
 	crypto_auth_hmacsha256_final(&st, mac);
 	sodium_bin2base64(sig, GH_COOKIE_SIG_LEN + 1, mac, sizeof mac,
 			  sodium_base64_VARIANT_ORIGINAL);
 }
 
-bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len,
-			  char *token_out, size_t token_outsz)
+bool cookie_signer_verify(const struct gh_cookie_signer *s, const char *value, char *token_out,
+			  size_t token_outsz)
 {
 	const char *dot = strrchr(value, '.');
 	if (!dot)
@@ -131,7 +135,7 @@ bool cookie_verify_signed(const char *value, const char *secret, size_t secret_l
 	    token_len + 1 > token_outsz)
 		return false;
 	char expect[GH_COOKIE_SIG_LEN + 1];
-	signature_of(value, token_len, secret, secret_len, expect);
+	signature_with(s, value, token_len, expect);
 	if (sodium_memcmp(expect, sig, GH_COOKIE_SIG_LEN) != 0)
 		return false;
 	memcpy(token_out, value, token_len);
@@ -139,15 +143,34 @@ bool cookie_verify_signed(const char *value, const char *secret, size_t secret_l
 	return true;
 }
 
-bool cookie_sign(const char *token, const char *secret, size_t secret_len, char *out, size_t outsz)
+bool cookie_signer_sign(const struct gh_cookie_signer *s, const char *token, char *out, size_t outsz)
 {
 	size_t tl = strlen(token);
 	if (tl + 1 + GH_COOKIE_SIG_LEN + 1 > outsz)
 		return false;
 	memcpy(out, token, tl);
 	out[tl] = '.';
-	signature_of(token, tl, secret, secret_len, out + tl + 1);
+	signature_with(s, token, tl, out + tl + 1);
 	return true;
+}
+
+bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len,
+			  char *token_out, size_t token_outsz)
+{
+	struct gh_cookie_signer s;
+	cookie_signer_init(&s, secret, secret_len);
+	bool ok = cookie_signer_verify(&s, value, token_out, token_outsz);
+	sodium_memzero(&s, sizeof s);
+	return ok;
+}
+
+bool cookie_sign(const char *token, const char *secret, size_t secret_len, char *out, size_t outsz)
+{
+	struct gh_cookie_signer s;
+	cookie_signer_init(&s, secret, secret_len);
+	bool ok = cookie_signer_sign(&s, token, out, outsz);
+	sodium_memzero(&s, sizeof s);
+	return ok;
 }
 
 bool cookie_format_set(const char *name, const char *value, const struct gh_cookie_attrs *a,
