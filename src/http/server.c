@@ -457,7 +457,7 @@ int http_server_start(const struct gh_config *cfg, gh_route_lookup lookup)
 		&addr.sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(cfg->max_header_bytes + 4096), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+		(size_t)(cfg->max_header_bytes * 2 + 8192), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
 		NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		(unsigned)1024, MHD_OPTION_END);
 	if (!srv.daemon) {
