@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this):
 #   1. unit tests (cmocka) on the normal build;
-#   2. black-box tests (Node's runner, the real Better-Auth client) against
-#      the normal binary;
+#   2. black-box tests (Node's runner, the real Better-Auth client) and the
+#      integration test (real nginx + a FastAPI app) against the normal
+#      binary, and the FastAPI helper's own tests;
 #   3. the same unit and black-box tests on an ASan+UBSan build (clang);
 #   4. a short smoke run of every libFuzzer target.
 # Prints one closing line "N passed, N failed"; exits non-zero on any failure.
@@ -39,7 +40,7 @@ blackbox_tests() { # binary label
 		return
 	}
 	GATEHOUSE_BIN="$root/$1" node --test --test-concurrency=2 --test-reporter=spec \
-		tests/blackbox/*.test.mjs >"$log/bb-$2.txt" 2>&1
+		tests/blackbox/*.test.mjs tests/integration/*.test.mjs >"$log/bb-$2.txt" 2>&1
 	local ok fail
 	ok=$(grep -E '^ℹ pass ' "$log/bb-$2.txt" | awk '{print $3}')
 	fail=$(grep -E '^ℹ fail ' "$log/bb-$2.txt" | awk '{print $3}')
@@ -50,11 +51,22 @@ blackbox_tests() { # binary label
 	count "black-box ($2)" "$ok" "${fail:-1}"
 }
 
+python_tests() { # the FastAPI helper (Debian's python3: /usr/bin/python3)
+	/usr/bin/python3 -m unittest discover -s examples/python >"$log/py.txt" 2>&1
+	local ran fail
+	ran=$(grep -E '^Ran [0-9]+ test' "$log/py.txt" | awk '{print $2}')
+	fail=$(grep -oE '(failures|errors)=[0-9]+' "$log/py.txt" | awk -F= '{s+=$2} END {print s+0}')
+	[ -n "$ran" ] || { ran=0; fail=1; cat "$log/py.txt"; }
+	[ "$fail" -gt 0 ] && tail -40 "$log/py.txt"
+	count "python helper" "$((ran - fail))" "$fail"
+}
+
 # 1-2: the normal build
 if [ ! -d build ]; then meson setup build >/dev/null || exit 1; fi
 if ninja -C build >"$log/build.txt" 2>&1; then
 	unit_tests build normal
 	blackbox_tests build/gatehouse normal
+	python_tests
 else
 	cat "$log/build.txt"
 	count build 0 1

@@ -17,7 +17,12 @@ tests can check what reached the app.
 Run (behind nginx, see examples/nginx/gatehouse.conf):
 
     /usr/bin/python3 -m uvicorn --app-dir examples/fastapi app:app \
-        --host 127.0.0.1 --port 8000
+        --host 127.0.0.1 --port 8000 --no-proxy-headers
+
+(--no-proxy-headers keeps request.client the proxy's address, which the
+helper checks against GATEHOUSE_TRUSTED_PROXIES; with uvicorn's default
+proxy-headers mode it would be the end user's address from X-Forwarded-For
+and every identity would be ignored — see examples/python/gatehouse_fastapi.py.)
 
 Settings (environment):
     GATEHOUSE_TRUSTED_PROXIES   peers whose identity headers are believed

@@ -23,6 +23,15 @@ believes the headers only when the TCP peer (``request.client.host``) is one
 of ``trusted_proxies`` (default: loopback, or ``$GATEHOUSE_TRUSTED_PROXIES``,
 comma-separated IPs/CIDRs; ``"*"`` trusts every peer).
 
+That check needs the TCP peer's address. Uvicorn's (and Gunicorn's)
+proxy-headers mode, on by default for connections from 127.0.0.1, replaces
+``request.client`` with the address from X-Forwarded-For — the end user, not
+the proxy — and the helper then (safely) ignores the identity headers. Start
+the app with ``uvicorn --no-proxy-headers`` (read the client's address from
+X-Forwarded-For yourself if you need it), or pass ``trusted_proxies="*"``
+when the app only listens where nothing but the proxy can reach it (a unix
+socket, a private network).
+
 Usage::
 
     from fastapi import Depends, FastAPI
@@ -209,6 +218,8 @@ class Gatehouse:
             return True
         client = request.client
         if client is None or not client.host:
+            # e.g. uvicorn --proxy-headers with every X-Forwarded-For hop
+            # trusted: the peer is unknown, so nothing is vouched for.
             return False
         try:
             addr = ipaddress.ip_address(client.host.split("%", 1)[0])

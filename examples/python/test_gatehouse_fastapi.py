@@ -218,6 +218,23 @@ class TrustedProxyTests(unittest.TestCase):
         self.assertIsNone(self.who(gh, "testclient"))
         self.assertIsNone(self.who(gh, ""))
 
+    def test_uvicorn_proxy_headers_fail_closed(self):
+        # uvicorn's --proxy-headers (default for peers in --forwarded-allow-ips)
+        # replaces request.client with the X-Forwarded-For address; the helper
+        # then sees the end user, not nginx, and must ignore the headers.
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+        gh = Gatehouse(trusted_proxies="127.0.0.1")
+        app = ProxyHeadersMiddleware(probe_app(gh), trusted_hosts="127.0.0.1")
+        c = client(app, "127.0.0.1")
+        h = dict(USER_HEADERS, **{"X-Forwarded-For": "203.0.113.9"})
+        self.assertIsNone(c.get("/who", headers=h).json()["identity"])
+        self.assertEqual(c.get("/authn", headers=h).status_code, 401)
+        # every hop trusted -> client host None -> still no identity
+        h = dict(USER_HEADERS, **{"X-Forwarded-For": "127.0.0.1"})
+        self.assertIsNone(c.get("/who", headers=h).json()["identity"])
+        # without proxy-headers (uvicorn --no-proxy-headers) nginx's address counts
+        self.assertEqual(self.who(gh, "127.0.0.1", h)["user_id"], "usr_alice")
+
     def test_star_trusts_every_peer(self):
         gh = Gatehouse(trusted_proxies="*")
         self.assertEqual(self.who(gh, "203.0.113.9")["user_id"], "usr_alice")

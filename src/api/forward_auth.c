@@ -21,8 +21,10 @@
  * role:X (admin passes every role), permission:Y, deny; no rule → 403.
  * Credentials, in order: X-API-Key, Authorization: Bearer <api key>,
  * Authorization: Bearer <session token.sig>, the session cookie. A presented
- * credential that does not verify is 401 invalid_token, even on optional
- * routes (silently serving an anonymous answer would hide the error).
+ * key or Bearer value that does not verify is 401 invalid_token, even on
+ * optional routes and even next to a valid cookie (silently serving an
+ * anonymous or cookie identity would hide the error). Other Authorization
+ * schemes (Basic, …) are the upstream's business and are ignored.
  *
  * Success adds Remote-User/-Email/-Name/-Groups, X-Auth-Request-User/-Email/
  * -Groups, X-Auth-Key-Id and X-Auth-Scopes; the proxy copies them to the
@@ -100,6 +102,9 @@ static void read_original(struct gh_request *req, enum flavor f, struct original
 		o->uri = req->path + sizeof prefix - 1;
 		if (!*o->uri)
 			o->uri = "/";
+		const char *p = trusted ? req_header(req, "X-Forwarded-Proto") : NULL;
+		if (p && (strcmp(p, "https") == 0 || strcmp(p, "http") == 0))
+			o->proto = p;
 	} else if (trusted) {
 		const char *m, *u, *h, *p;
 		if (f == FLAVOR_NGINX) {
@@ -174,19 +179,26 @@ static bool identify(struct gh_request *req, struct verdict *v)
 		v->has_identity = v->is_key = true;
 		return true;
 	}
+	const char *authz = req_header(req, "Authorization");
+	bool bearer = authz && strncasecmp(authz, "Bearer ", 7) == 0;
 	switch (session_resolve(req, &v->session, false)) {
 	case GH_RESOLVE_OK:
+		if (bearer && !v->session.from_bearer) {
+			/* the bearer did not verify; the cookie must not paper over it */
+			deny(v, 401, "INVALID_TOKEN", "Invalid or expired credential", "invalid_token");
+			return false;
+		}
 		v->has_identity = true;
 		return true;
 	case GH_RESOLVE_ERROR:
 		deny(v, 503, "SERVICE_UNAVAILABLE", "Session store unavailable", NULL);
 		return false;
 	default:
-		if (req_header(req, "Authorization")) {
+		if (bearer) {
 			deny(v, 401, "INVALID_TOKEN", "Invalid or expired credential", "invalid_token");
 			return false;
 		}
-		return true; /* a stale cookie is simply no session */
+		return true; /* a stale cookie, or a non-Bearer scheme, is simply no session */
 	}
 }
 
