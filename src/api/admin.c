@@ -154,7 +154,10 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 	session_forget_user(id);
 	apikey_forget_owner(id);
 	log_event(GH_LOG_INFO, "admin updated user", "user", id, "by", a.user.id, NULL);
-	answer_user(req, id);
+	/* Better-Auth answers update-user with the bare user (the others: {user}) */
+	if (store()->user_by_id(id, &u) != GH_STORE_OK)
+		return error_set(err, 404, "USER_NOT_FOUND", "User not found");
+	resp_json(req, 200, json_user(&u));
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #include "api/common.h"
 #include "api/handlers.h"
 #include "api/json.h"
+#include "auth/apikey.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/token.h"
@@ -167,6 +168,7 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 	if (rc != GH_STORE_OK)
 		return error_set(err, 500, "FAILED_TO_UPDATE_USER", "Failed to update user");
 	session_forget_user(a.user.id);
+	apikey_forget_owner(a.user.id); /* keys carry the owner's name and email */
 	resp_json_text(req, 200, "{\"status\":true}");
 	return true;
 }
@@ -238,9 +240,11 @@ static bool delete_user(struct gh_request *req, json_t *body, struct gh_error *e
 	} else if (!session_is_fresh(&a)) {
 		return error_set(err, 403, "SESSION_NOT_FRESH", "Session is not fresh");
 	}
+	apikey_forget_owner(a.user.id); /* flush their counters before the rows go */
 	if (store()->user_delete(a.user.id) != GH_STORE_OK)
 		return error_set(err, 500, "FAILED_TO_DELETE_USER", "Failed to delete user");
 	session_forget_user(a.user.id);
+	apikey_forget_owner(a.user.id);
 	session_clear_cookies(req);
 	log_event(GH_LOG_INFO, "user deleted", "user", a.user.id, NULL);
 	resp_json_text(req, 200, "{\"success\":true,\"message\":\"User deleted\"}");

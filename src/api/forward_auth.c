@@ -60,7 +60,8 @@ struct original {
 	const char *host;  /* may be NULL */
 	const char *proto; /* "http" | "https" */
 	const char *uri;   /* path and query */
-	char path[2048];   /* path only */
+	char path[2048];   /* path only, normalised (policy_normalize_path) */
+	bool bad_path;     /* not acceptable: denied whatever the policies say */
 };
 
 /* Everything the decision found out. */
@@ -133,10 +134,17 @@ static void read_original(struct gh_request *req, enum flavor f, struct original
 	}
 	o->method = method_of(o->method_name);
 	size_t n = strcspn(o->uri, "?#");
-	if (n >= sizeof o->path)
-		n = sizeof o->path - 1;
-	memcpy(o->path, o->uri, n);
-	o->path[n] = 0;
+	char raw[sizeof o->path];
+	o->bad_path = n >= sizeof raw;
+	if (o->bad_path)
+		n = sizeof raw - 1;
+	memcpy(raw, o->uri, n);
+	raw[n] = 0;
+	/* match on the path the upstream will resolve, not the raw text */
+	if (!o->bad_path && !policy_normalize_path(raw, o->path, sizeof o->path))
+		o->bad_path = true;
+	if (o->bad_path)
+		snprintf(o->path, sizeof o->path, "%s", raw);
 }
 
 /* The API key in the request, if any: X-API-Key, or a Bearer value with our
@@ -216,6 +224,10 @@ static void decide(struct gh_request *req, const struct original *o, struct verd
 {
 	memset(v, 0, sizeof *v);
 	v->status = 200;
+	if (o->bad_path) {
+		deny(v, 403, "MALFORMED_PATH", "The request path is not acceptable", NULL);
+		return;
+	}
 	const struct gh_policy_rule *rule = policy_match(o->host, o->path, o->method);
 	if (!rule) {
 		deny(v, 403, "FORBIDDEN", "No policy allows this request", NULL);

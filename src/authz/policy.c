@@ -6,6 +6,7 @@
 #include "authz/policy.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const struct gh_config *cfg;
@@ -114,4 +115,94 @@ const struct gh_policy_rule *policy_match(const char *host, const char *path,
 			return r;
 	}
 	return NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool unreserved(int c)
+{
+	return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+bool policy_normalize_path(const char *in, char *out, size_t outsz)
+{
+	if (in[0] != '/' || outsz < 2)
+		return false;
+	/* 1: decode unreserved escapes; refuse encoded separators */
+	size_t n = strlen(in);
+	char *dec = malloc(n + 1);
+	if (!dec)
+		return false;
+	size_t d = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		if (c == '\\' || c == 0) {
+			free(dec);
+			return false;
+		}
+		if (c == '%' && i + 2 < n + 1 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
+			int v = hexval(in[i + 1]) * 16 + hexval(in[i + 2]);
+			if (v == '/' || v == '\\' || v == 0) {
+				free(dec);
+				return false;
+			}
+			if (unreserved(v)) {
+				dec[d++] = (char)v;
+				i += 2;
+				continue;
+			}
+		}
+		dec[d++] = c;
+	}
+	dec[d] = 0;
+	/* 2: walk the segments; `out` is "/seg1/seg2" (a stack of segments) */
+	size_t o = 0;
+	const char *p = dec;
+	bool ok = true, dir = false; /* dir: the result ends in '/' */
+	while (*p && ok) {
+		while (*p == '/')
+			p++; /* merge slashes */
+		if (!*p) {
+			dir = true;
+			break;
+		}
+		const char *seg = p;
+		while (*p && *p != '/')
+			p++;
+		size_t len = (size_t)(p - seg);
+		dir = false;
+		if (len == 1 && seg[0] == '.') {
+			dir = true;
+		} else if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (o == 0) {
+				ok = false; /* above the root */
+				break;
+			}
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			o--; /* the '/' before the dropped segment */
+			dir = true;
+		} else if (o + 1 + len + 2 > outsz) {
+			ok = false;
+		} else {
+			out[o++] = '/';
+			memcpy(out + o, seg, len);
+			o += len;
+		}
+	}
+	if (ok) {
+		if (o == 0 || dir)
+			out[o++] = '/';
+		out[o] = 0;
+	}
+	free(dec);
+	return ok;
 }

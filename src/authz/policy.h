@@ -9,6 +9,7 @@
 #define GH_AUTHZ_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/config.h"
 #include "http/server.h"
@@ -18,6 +19,18 @@ void policy_init(const struct gh_config *cfg);
  * no host). path must not contain the query string. */
 const struct gh_policy_rule *policy_match(const char *host, const char *path,
 					  enum gh_method method);
+/* Canonical form of a request path before any rule sees it, so that
+ * "/api/v1/../internal" cannot pass as "/api/v1/...":
+ *   - percent-encoded unreserved characters are decoded (RFC 3986 §6.2.2.2:
+ *     "%2e" is "."), other escapes kept as they are;
+ *   - an encoded slash or backslash ("%2f", "%5c") or a raw backslash makes
+ *     the path unacceptable: upstreams disagree on what it means;
+ *   - "." and ".." segments are removed (RFC 3986 §5.2.4), and a ".." above
+ *     the root makes the path unacceptable;
+ *   - runs of slashes become one (nginx's merge_slashes).
+ * Returns false when the path is unacceptable (deny it) or too long. */
+bool policy_normalize_path(const char *in, char *out, size_t outsz);
+
 /* The glob used by policies and rate-limit rules (see config.h). */
 bool policy_glob_match(const char *pattern, const char *text);
 /* Host globs compare case-insensitively and ignore a ":port" on the host. */

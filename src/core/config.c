@@ -2,14 +2,18 @@
  * config.c — loads struct gh_config: built-in defaults, then one YAML file
  * (libyaml document API), then GATEHOUSE_* variables from the envp array, then
  * derived defaults (base_url from listen, database_url from data_dir,
- * max_concurrent_hashes from workers). See config.h for the contract and
+ * max_concurrent_hashes from workers, login_url from base_url, rate rules'
+ * on_redis_failure from the global one). See config.h for the contract and
  * docs/decisions/0005-config-yaml.md for why libyaml.
  *
  * Every setting is one row of `settings[]`: its dotted YAML key, its
  * environment variable (if any), its type, where it lives in the struct, its
  * range and an optional checker that validates and normalises text. The YAML
  * walker and the environment loop both go through that table, so a key and
- * its variable can never disagree on what is accepted.
+ * its variable can never disagree on what is accepted. Structured sections
+ * (roles, policies, api_keys.static, rate_limits.rules) are KIND_CUSTOM rows
+ * whose handlers read lists of mappings field by field; role names they use
+ * are checked once the whole file is read, so order in the file is free.
  *
  * Strictness, on purpose (a typo in an auth server's config must not pass):
  *   - unknown keys, unknown GATEHOUSE_* variables and duplicate keys are
@@ -22,7 +26,8 @@
  * "GATEHOUSE_X: problem", and never quote a value: the secret must not leak
  * into logs, and quoting the other values would make that easy to get wrong.
  *
- * The secret: its copy in struct gh_config is wiped by config_free; the file
+ * The secret and static API keys: their copies in struct gh_config are wiped
+ * by config_free (so are rejected copies while loading); the file
  * buffer, libyaml's document scalars and libyaml's input buffers are wiped
  * before they are freed. libyaml's short-lived scanner strings are not (see
  * the decision record).
@@ -444,6 +449,204 @@ static const char *check_log_level(char *level)
 	return log_level_ok(level) ? NULL : "must be one of debug, info, warn, error";
 }
 
+/* 1..max characters, each a digit, a lowercase letter, an uppercase one
+ * (unless lower_only) or one of `extra`. */
+static bool name_ok(const char *s, size_t max, const char *extra, bool lower_only)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		char c = s[n];
+		bool ok = is_digit(c) || (c >= 'a' && c <= 'z') ||
+			  (!lower_only && c >= 'A' && c <= 'Z') || strchr(extra, c) != NULL;
+		if (!ok || n >= max)
+			return false;
+	}
+	return n > 0;
+}
+
+#define GH_STR_(x) #x
+#define GH_STR(x) GH_STR_(x)
+#define ROLE_NAME_RULE "1-32 characters: a-z, 0-9, '_' or '-'"
+#define KEY_NAME_RULE "1-64 characters: letters, digits, '_' or '-'"
+#define RULE_NAME_RULE "1-64 characters: letters, digits, '_', '.' or '-'"
+#define ROLE_UNKNOWN "role is neither built-in (admin, user, readonly) nor defined under roles"
+
+static bool role_name_ok(const char *s)
+{
+	return name_ok(s, 32, "_-", true);
+}
+
+static bool key_name_ok(const char *s)
+{
+	return name_ok(s, 64, "_-", false);
+}
+
+static bool rule_name_ok(const char *s)
+{
+	return name_ok(s, 64, "_.-", false);
+}
+
+static bool is_builtin_role(const char *s)
+{
+	return strcmp(s, "admin") == 0 || strcmp(s, "user") == 0 || strcmp(s, "readonly") == 0;
+}
+
+static bool role_known(const struct gh_config *cfg, const char *role)
+{
+	if (is_builtin_role(role))
+		return true;
+	for (int i = 0; i < cfg->n_roles && i < GH_MAX_ROLES; i++)
+		if (cfg->roles[i].name && strcmp(cfg->roles[i].name, role) == 0)
+			return true;
+	return false;
+}
+
+static bool perm_char(char c)
+{
+	return is_alnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+/* "resource:action" or "resource:*"; with allow_all, "*" alone too. At most
+ * 64 characters (API key caches keep permissions in 72-byte slots). */
+static const char *permission_problem(const char *p, bool allow_all)
+{
+	const char *colon = strchr(p, ':'), *q;
+
+	if (allow_all && strcmp(p, "*") == 0)
+		return NULL;
+	if (strlen(p) > 64)
+		return "a permission is at most 64 characters long";
+	if (!colon || colon == p || colon[1] == '\0')
+		return allow_all ? "expected a permission like resource:action, resource:* or *"
+				 : "expected a permission like resource:action or resource:*";
+	for (q = p; q < colon; q++)
+		if (!perm_char(*q))
+			return "a permission's resource may contain only letters, digits, '_', '.' "
+			       "and '-'";
+	if (strcmp(colon + 1, "*") == 0)
+		return NULL;
+	for (q = colon + 1; *q; q++)
+		if (!perm_char(*q))
+			return "a permission's action may contain only letters, digits, '_', '.' "
+			       "and '-', or be *";
+	return NULL;
+}
+
+/* A policy or rate-rule path glob, matched against the path without query. */
+static const char *glob_path_problem(const char *p)
+{
+	if (p[0] != '/')
+		return "must start with '/'";
+	if (strlen(p) > 1024)
+		return "must be at most 1024 characters long";
+	for (; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c == 0x7f)
+			return "must not contain spaces or control characters";
+		if (c == '?' || c == '#')
+			return "must not contain '?' or '#' (paths are matched without the query)";
+	}
+	return NULL;
+}
+
+/* A host glob ("*.example.com"); lowercased. policy.c drops the request's
+ * port before matching, so a pattern with a port could never match. */
+static const char *check_host_glob(char *h)
+{
+	size_t n = strlen(h);
+
+	if (n > 253)
+		return "must be at most 253 characters long";
+	for (size_t i = 0; i < n; i++) {
+		if (h[i] == ':')
+			return "must not include a port (the request's port is ignored when "
+			       "matching)";
+		if (!is_alnum(h[i]) && !strchr("-._*", h[i]))
+			return "may contain only letters, digits, '-', '_', '.' and '*'";
+	}
+	ascii_lower(h, n);
+	return NULL;
+}
+
+/* A static API key's secret. The problem never includes the value. */
+static const char *static_key_problem(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n < 32)
+		return "must be at least 32 characters long";
+	if (n > 512)
+		return "must be at most 512 characters long";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)k[i] <= 0x20 || (unsigned char)k[i] >= 0x7f)
+			return "may contain only printable ASCII characters, no spaces";
+	return NULL;
+}
+
+/* Absolute http(s) URL browsers are sent to; a query is allowed
+ * (forward-auth appends "rd=" with '&' then). It goes into Location headers,
+ * so it must be ASCII. Scheme and host are lowercased. */
+static const char *check_login_url(char *url)
+{
+	size_t skip;
+
+	if (has_space_or_control(url))
+		return "must not contain spaces or control characters";
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return "must be ASCII (percent-encode other characters)";
+	ascii_lower(url, strcspn(url, ":"));
+	if (strncmp(url, "http://", 7) == 0)
+		skip = 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		skip = 8;
+	else
+		return "must start with http:// or https://";
+	if (strchr(url, '#'))
+		return "must not contain a fragment";
+	char *auth = url + skip;
+	size_t alen = strcspn(auth, "/?");
+	const char *why = authority_problem(auth, alen, false);
+	if (why)
+		return why;
+	ascii_lower(auth, alen);
+	return NULL;
+}
+
+/* redis://host:port[/db] (ratelimit.h's form; no credentials, no TLS yet). */
+static const char *check_redis_url(char *url)
+{
+	static const char shape[] = "expected redis://host:port or redis://host:port/db";
+	unsigned long long db;
+
+	if (has_space_or_control(url))
+		return "must not contain spaces or control characters";
+	ascii_lower(url, strcspn(url, ":"));
+	if (strncmp(url, "redis://", 8) != 0)
+		return "must start with redis:// (redis://host:port or redis://host:port/db)";
+	char *auth = url + 8;
+	size_t alen = strcspn(auth, "/");
+	const char *why = authority_problem(auth, alen, false);
+	if (why)
+		return why;
+	const char *host_end = auth[0] == '[' ? memchr(auth, ']', alen) : auth;
+	if (!host_end || !memchr(host_end, ':', alen - (size_t)(host_end - auth)))
+		return shape;
+	if (auth[alen] == '/' &&
+	    !parse_decimal(auth + alen + 1, strlen(auth + alen + 1), 65535, &db))
+		return "the database after '/' must be a number between 0 and 65535";
+	ascii_lower(auth, alen);
+	return NULL;
+}
+
+static const char *check_key_prefix(char *prefix)
+{
+	return name_ok(prefix, 32, "_-", false)
+		       ? NULL
+		       : "must be 1-32 characters: letters, digits, '_' or '-'";
+}
+
 /* ------------------------------------------------------ settings table */
 
 enum kind {
@@ -453,8 +656,18 @@ enum kind {
 	KIND_UINT,  /* unsigned field */
 	KIND_SIZE,  /* size_t field */
 	KIND_LIST,  /* char *field[capacity] with an int count */
-	KIND_LISTEN /* host:port into listen_host + listen_port */
+	KIND_LISTEN, /* host:port into listen_host + listen_port */
+	KIND_ENUM,  /* one of `names` into an enum field (its index) */
+	KIND_CUSTOM /* a structured section: `yaml` and `env` functions */
 };
+
+struct loader;
+struct yaml_walk;
+struct setting;
+
+/* Custom sections: the YAML value node (any type) and the environment text. */
+typedef int (*yaml_fn)(struct yaml_walk *w, yaml_node_t *v, const struct origin *at);
+typedef int (*env_fn)(struct loader *ld, const char *value, const struct origin *at);
 
 struct setting {
 	const char *key; /* dotted YAML key */
@@ -467,6 +680,9 @@ struct setting {
 	bool nullable;        /* strings: null / empty means "unset" */
 	bool sensitive;       /* wiped before free */
 	text_check_fn check;  /* strings and list entries */
+	const char *const *names; /* KIND_ENUM: NULL-terminated, in enum order */
+	yaml_fn yaml;         /* KIND_CUSTOM */
+	env_fn from_env;      /* KIND_CUSTOM, when it has a variable */
 };
 
 #define AT(field) offsetof(struct gh_config, field)
@@ -480,6 +696,27 @@ struct setting {
 #define LIST(k, e, f, n, chk)                                                              \
 	{ .key = k, .env = e, .kind = KIND_LIST, .offset = AT(f), .count_offset = AT(n), \
 	  .capacity = (int)(sizeof(((struct gh_config *)0)->f) / sizeof(char *)), .check = chk }
+
+#define ENUM(k, e, f, list) \
+	{ .key = k, .env = e, .kind = KIND_ENUM, .offset = AT(f), .names = list }
+/* key NULL: an environment variable with no YAML key */
+#define CUSTOM(k, e, y, en) { .key = k, .env = e, .kind = KIND_CUSTOM, .yaml = y, .from_env = en }
+
+/* enum gh_rate_fail, gh_rate_by and gh_rate_scope, in declaration order */
+static const char *const rate_fail_names[] = { "local", "open", "closed", NULL };
+static const char *const rate_by_names[] = { "ip", "user", "key", "role", "global", NULL };
+static const char *const rate_scope_names[] = { "forward", "auth", "all", NULL };
+
+_Static_assert(sizeof(enum gh_rate_fail) == sizeof(int) && sizeof(enum gh_rate_by) == sizeof(int) &&
+		       sizeof(enum gh_rate_scope) == sizeof(int),
+	       "enum fields are written as int");
+
+static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *at);
+static int yaml_policies(struct yaml_walk *w, yaml_node_t *v, const struct origin *at);
+static int yaml_static_keys(struct yaml_walk *w, yaml_node_t *v, const struct origin *at);
+static int yaml_rate_rules(struct yaml_walk *w, yaml_node_t *v, const struct origin *at);
+static int env_primary_key(struct loader *ld, const char *value, const struct origin *at);
+static int env_static_keys(struct loader *ld, const char *value, const struct origin *at);
 
 static const struct setting settings[] = {
 	{ .key = "listen", .env = "GATEHOUSE_LISTEN", .kind = KIND_LISTEN },
@@ -530,6 +767,23 @@ static const struct setting settings[] = {
 	       TEN_YEARS_S),
 
 	STRING("log.level", "GATEHOUSE_LOG_LEVEL", log_level, check_log_level),
+
+	/* roles are read before anything that names one is checked (check_role_refs) */
+	CUSTOM("roles", NULL, yaml_roles, NULL),
+	CUSTOM("policies", NULL, yaml_policies, NULL),
+	OPTIONAL_STRING("login_url", "GATEHOUSE_LOGIN_URL", login_url, check_login_url),
+
+	STRING("api_keys.prefix", "GATEHOUSE_API_KEY_PREFIX", api_key_prefix, check_key_prefix),
+	/* before GATEHOUSE_API_KEYS, so "primary" is the first environment key */
+	CUSTOM(NULL, "GATEHOUSE_API_KEY", NULL, env_primary_key),
+	CUSTOM("api_keys.static", "GATEHOUSE_API_KEYS", yaml_static_keys, env_static_keys),
+
+	BOOLEAN("rate_limits.enabled", "GATEHOUSE_RATE_LIMIT_ENABLED", rate_limit_enabled),
+	OPTIONAL_STRING("rate_limits.redis_url", "GATEHOUSE_REDIS_URL", redis_url, check_redis_url),
+	ENUM("rate_limits.on_redis_failure", "GATEHOUSE_RATE_LIMIT_REDIS_FAILURE",
+	     rate_limit_redis_failure, rate_fail_names),
+	BOOLEAN("rate_limits.auth_defaults", "GATEHOUSE_AUTH_RATE_LIMITS", auth_rate_limits_enabled),
+	CUSTOM("rate_limits.rules", NULL, yaml_rate_rules, NULL),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -652,6 +906,29 @@ static int checked_copy(const struct setting *s, const char *text, size_t len,
 	return 0;
 }
 
+/* Index of text (len bytes) in a NULL-terminated list, or -1. */
+static int enum_index(const char *const *names, const char *text, size_t len)
+{
+	for (int i = 0; names[i]; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], text, len) == 0)
+			return i;
+	return -1;
+}
+
+/* "a, b, c" for messages. */
+static void join_names(const char *const *names, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; names[i] && n < cap; i++) {
+		int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", names[i]);
+		if (w < 0)
+			return;
+		n += (size_t)w;
+	}
+}
+
 /* One scalar value. is_null: a YAML null (~, null, empty) or an empty
  * environment variable. quoted: a YAML single- or double-quoted scalar. */
 static int apply_scalar(struct gh_config *cfg, const struct setting *s, const char *text,
@@ -712,7 +989,18 @@ static int apply_scalar(struct gh_config *cfg, const struct setting *s, const ch
 		else
 			*(size_t *)((char *)cfg + s->offset) = (size_t)v;
 		return 0;
+	case KIND_ENUM: {
+		int index = enum_index(s->names, text, is_null ? 0 : len);
+		if (index < 0) {
+			char hint[128];
+			join_names(s->names, hint, sizeof hint);
+			return fail(err, at, "must be one of %s", hint);
+		}
+		memcpy((char *)cfg + s->offset, &index, sizeof index);
+		return 0;
+	}
 	case KIND_LIST:
+	case KIND_CUSTOM:
 		break;
 	}
 	return fail(err, at, "internal error: not a scalar setting");
@@ -736,11 +1024,30 @@ static int list_append(struct gh_config *cfg, const struct setting *s, const cha
 
 /* ----------------------------------------------------------------- YAML */
 
+/* A role named by a policy, static key or rate rule in the YAML file,
+ * checked once the whole file is read (roles may be defined after use). */
+struct role_ref {
+	const char *role; /* owned by the config */
+	const char *file;
+	size_t line;
+	const char *key;
+};
+
+/* State for one config_load / config_load_buffer. */
+struct loader {
+	struct gh_config *cfg;
+	char *err;
+	struct role_ref refs[GH_MAX_POLICIES + GH_MAX_STATIC_KEYS + GH_MAX_RATE_RULES];
+	int n_refs;
+	bool rule_fail_set[GH_MAX_RATE_RULES]; /* on_redis_failure given explicitly */
+};
+
 struct yaml_walk {
 	struct gh_config *cfg;
 	yaml_document_t *doc;
 	const char *name;
 	char *err;
+	struct loader *ld;
 };
 
 static bool yaml_is_null(const yaml_node_t *n)
@@ -771,6 +1078,8 @@ static const char *node_kind(const yaml_node_t *n)
 static int apply_yaml_value(struct yaml_walk *w, const struct setting *s, yaml_node_t *v,
 			    const struct origin *at)
 {
+	if (s->kind == KIND_CUSTOM)
+		return s->yaml(w, v, at);
 	if (s->kind == KIND_LIST) {
 		if (yaml_is_null(v)) {
 			list_clear(w->cfg, s);
@@ -797,6 +1106,542 @@ static int apply_yaml_value(struct yaml_walk *w, const struct setting *s, yaml_n
 		      v->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	return apply_scalar(w->cfg, s, scalar_text(v), v->data.scalar.length, yaml_is_null(v),
 			    quoted, at, w->err);
+}
+
+/* ------------------------------------------ roles, policies, keys, rates */
+
+/* Remembers a role reference for check_role_refs. */
+static void add_role_ref(struct yaml_walk *w, const char *role, size_t line, const char *key)
+{
+	struct loader *ld = w->ld;
+
+	/* one reference per policy, key or rule at most, so it always fits */
+	if (ld->n_refs < (int)(sizeof ld->refs / sizeof ld->refs[0]))
+		ld->refs[ld->n_refs++] = (struct role_ref){ role, w->name, line, key };
+}
+
+static int check_role_refs(struct loader *ld)
+{
+	for (int i = 0; i < ld->n_refs; i++) {
+		const struct role_ref *r = &ld->refs[i];
+		if (!role_known(ld->cfg, r->role)) {
+			struct origin at = { r->file, r->line, r->key };
+			return fail(ld->err, &at, ROLE_UNKNOWN);
+		}
+	}
+	ld->n_refs = 0;
+	return 0;
+}
+
+/* The origin of field `field` of an entry in `section`, at node v. */
+static struct origin field_at(const struct yaml_walk *w, const yaml_node_t *v, const char *section,
+			      const char *field, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s.%s", section, field);
+	return (struct origin){ w->name, v->start_mark.line + 1, buf };
+}
+
+/* A non-empty scalar, copied. */
+static int yaml_string(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+		       char **out)
+{
+	if (v->type != YAML_SCALAR_NODE)
+		return fail(w->err, at, "expected a single value, got %s", node_kind(v));
+	if (yaml_is_null(v) || v->data.scalar.length == 0)
+		return fail(w->err, at, "must not be empty");
+	if (memchr(scalar_text(v), '\0', v->data.scalar.length))
+		return fail(w->err, at, "must not contain NUL bytes");
+	*out = strndup(scalar_text(v), v->data.scalar.length);
+	return *out ? 0 : out_of_memory(w->err);
+}
+
+/* A non-empty scalar run through a checker; wiped when sensitive. */
+static int yaml_checked_string(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+			       text_check_fn check, bool sensitive, char **out)
+{
+	char *copy;
+
+	if (yaml_string(w, v, at, &copy) != 0)
+		return -1;
+	const char *why = check(copy);
+	if (why) {
+		free_text(copy, sensitive);
+		return fail(w->err, at, "%s", why);
+	}
+	*out = copy;
+	return 0;
+}
+
+static int yaml_integer(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+			unsigned long long min, unsigned long long max, long long *out)
+{
+	unsigned long long n;
+
+	if (v->type != YAML_SCALAR_NODE)
+		return fail(w->err, at, "expected a single value, got %s", node_kind(v));
+	if (v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    v->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		return fail(w->err, at, "expected an integer, not a quoted string");
+	if (yaml_is_null(v) || !parse_decimal(scalar_text(v), v->data.scalar.length, max, &n) ||
+	    n < min)
+		return fail(w->err, at, "must be an integer between %llu and %llu", min, max);
+	*out = (long long)n;
+	return 0;
+}
+
+static int yaml_enum(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+		     const char *const *names, int *out)
+{
+	char hint[128];
+
+	if (v->type != YAML_SCALAR_NODE)
+		return fail(w->err, at, "expected a single value, got %s", node_kind(v));
+	*out = enum_index(names, scalar_text(v), yaml_is_null(v) ? 0 : v->data.scalar.length);
+	if (*out >= 0)
+		return 0;
+	join_names(names, hint, sizeof hint);
+	return fail(w->err, at, "must be one of %s", hint);
+}
+
+/* A role name given in a policy, key or rule: syntax now, existence later. */
+static int yaml_role_ref(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+			 const char *key, char **out)
+{
+	if (yaml_string(w, v, at, out) != 0)
+		return -1;
+	if (!role_name_ok(*out))
+		return fail(w->err, at, "a role name is " ROLE_NAME_RULE);
+	add_role_ref(w, *out, at->line, key);
+	return 0;
+}
+
+/* A list of permissions into perms/n (cleared first). */
+static int yaml_permissions(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+			    bool allow_empty, char **perms, int *n)
+{
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(w->err, at, "expected a list of permissions, got %s",
+			    yaml_is_null(v) ? "nothing" : node_kind(v));
+	if (!allow_empty && v->data.sequence.items.start == v->data.sequence.items.top)
+		return fail(w->err, at, "must not be an empty list (leave it out to use the "
+					"role's permissions)");
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+		struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+		char *perm;
+		if (*n >= GH_MAX_PERMS)
+			return fail(w->err, &item_at, "at most %d permissions are allowed",
+				    GH_MAX_PERMS);
+		if (item->type != YAML_SCALAR_NODE || yaml_is_null(item))
+			return fail(w->err, &item_at,
+				    "permissions must be strings like resource:action");
+		if (yaml_string(w, item, &item_at, &perm) != 0)
+			return -1;
+		const char *why = permission_problem(perm, true);
+		if (why) {
+			free(perm);
+			return fail(w->err, &item_at, "%s", why);
+		}
+		perms[(*n)++] = perm;
+	}
+	return 0;
+}
+
+/* Reads a list entry that must be a mapping of the given fields: vals[i] is
+ * the value node of names[i], NULL when absent. */
+static int item_fields(struct yaml_walk *w, const yaml_node_t *item, const char *section,
+		       const char *const *names, size_t n, yaml_node_t **vals)
+{
+	char dotted[128];
+
+	for (size_t i = 0; i < n; i++)
+		vals[i] = NULL;
+	for (yaml_node_pair_t *p = item->data.mapping.pairs.start; p < item->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+		size_t i;
+		if (k->type != YAML_SCALAR_NODE) {
+			struct origin at = { w->name, k->start_mark.line + 1, section };
+			return fail(w->err, &at, "keys must be plain strings, not %s", node_kind(k));
+		}
+		for (i = 0; i < n; i++)
+			if (strlen(names[i]) == k->data.scalar.length &&
+			    memcmp(names[i], scalar_text(k), k->data.scalar.length) == 0)
+				break;
+		if (i == n) {
+			char shown[80];
+			printable_copy(shown, sizeof shown, scalar_text(k), k->data.scalar.length);
+			snprintf(dotted, sizeof dotted, "%s.%s", section, shown);
+			struct origin at = { w->name, k->start_mark.line + 1, dotted };
+			return fail(w->err, &at, "unknown key");
+		}
+		snprintf(dotted, sizeof dotted, "%s.%s", section, names[i]);
+		struct origin at = { w->name, k->start_mark.line + 1, dotted };
+		if (vals[i])
+			return fail(w->err, &at, "duplicate key");
+		vals[i] = yaml_document_get_node(w->doc, p->value);
+	}
+	return 0;
+}
+
+/* The list of mappings under a section: null = none; else each entry is
+ * checked to be a mapping and handed to one(). */
+static int yaml_entries(struct yaml_walk *w, yaml_node_t *v, const struct origin *at,
+			const char *what, int *count, int capacity,
+			int (*one)(struct yaml_walk *w, const yaml_node_t *item, size_t line))
+{
+	if (yaml_is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(w->err, at, "expected a list, got %s", node_kind(v));
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+		struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+		if (item->type != YAML_MAPPING_NODE)
+			return fail(w->err, &item_at, "list entries must be mappings (%s)", what);
+		if (*count >= capacity)
+			return fail(w->err, &item_at, "at most %d entries are allowed", capacity);
+		if (one(w, item, item->start_mark.line + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* roles: {name: [permission, ...], ...} */
+static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *at)
+{
+	struct gh_config *cfg = w->cfg;
+
+	if (yaml_is_null(v))
+		return 0;
+	if (v->type != YAML_MAPPING_NODE)
+		return fail(w->err, at, "expected a mapping of role names to permission lists, "
+					"got %s", node_kind(v));
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+		struct origin key_at = { w->name, k->start_mark.line + 1, "roles" };
+		char dotted[64];
+		char *name;
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(w->err, &key_at, "keys must be plain strings, not %s",
+				    node_kind(k));
+		if (yaml_string(w, k, &key_at, &name) != 0)
+			return -1;
+		if (!role_name_ok(name)) {
+			free(name);
+			return fail(w->err, &key_at, "a role name is " ROLE_NAME_RULE);
+		}
+		snprintf(dotted, sizeof dotted, "roles.%s", name);
+		key_at.key = dotted;
+		const char *why = is_builtin_role(name)
+					  ? "built-in roles (admin, user, readonly) cannot be redefined"
+				  : role_known(cfg, name) ? "duplicate key"
+				  : cfg->n_roles >= GH_MAX_ROLES
+					  ? "at most " GH_STR(GH_MAX_ROLES) " roles are allowed"
+					  : NULL;
+		if (why) {
+			free(name);
+			return fail(w->err, &key_at, "%s", why);
+		}
+		struct gh_role_def *r = &cfg->roles[cfg->n_roles++];
+		r->name = name;
+		yaml_node_t *perms = yaml_document_get_node(w->doc, p->value);
+		struct origin perms_at = { w->name, perms->start_mark.line + 1, dotted };
+		if (yaml_permissions(w, perms, &perms_at, true, r->permissions, &r->n_permissions) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* HTTP methods as enum gh_method bits. Duplicated from src/http/server.h so
+ * that the config does not depend on the HTTP layer; tests/unit/test_config.c
+ * checks that the two agree. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} http_methods[] = { { "GET", 1 },     { "HEAD", 2 },   { "POST", 4 },    { "PUT", 8 },
+		     { "DELETE", 16 }, { "PATCH", 32 }, { "OPTIONS", 64 } };
+
+static int yaml_methods(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+			unsigned *mask)
+{
+	*mask = 0;
+	if (yaml_is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(w->err, at, "expected a list of HTTP methods, got %s", node_kind(v));
+	if (v->data.sequence.items.start == v->data.sequence.items.top)
+		return fail(w->err, at, "must not be an empty list (leave it out for any method)");
+	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *item = yaml_document_get_node(w->doc, *it);
+		struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+		size_t i = 0;
+		if (item->type == YAML_SCALAR_NODE)
+			for (; i < sizeof http_methods / sizeof http_methods[0]; i++)
+				if (strlen(http_methods[i].name) == item->data.scalar.length &&
+				    memcmp(http_methods[i].name, scalar_text(item),
+					   item->data.scalar.length) == 0)
+					break;
+		if (item->type != YAML_SCALAR_NODE || i == sizeof http_methods / sizeof http_methods[0])
+			return fail(w->err, &item_at,
+				    "methods are GET, HEAD, POST, PUT, DELETE, PATCH or OPTIONS");
+		if (*mask & http_methods[i].bit)
+			return fail(w->err, &item_at, "a method is listed twice");
+		*mask |= http_methods[i].bit;
+	}
+	return 0;
+}
+
+static int yaml_access(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
+		       struct gh_policy_rule *r)
+{
+	static const struct {
+		const char *name;
+		enum gh_access access;
+	} simple[] = { { "public", GH_ACCESS_PUBLIC },
+		       { "optional", GH_ACCESS_OPTIONAL },
+		       { "authenticated", GH_ACCESS_AUTHENTICATED },
+		       { "deny", GH_ACCESS_DENY } };
+	char *text;
+
+	if (yaml_string(w, v, at, &text) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof simple / sizeof simple[0]; i++) {
+		if (strcmp(text, simple[i].name) == 0) {
+			free(text);
+			r->access = simple[i].access;
+			return 0;
+		}
+	}
+	if (strncmp(text, "role:", 5) == 0) {
+		bool ok = role_name_ok(text + 5);
+		r->arg = ok ? strdup(text + 5) : NULL;
+		free(text);
+		if (!ok)
+			return fail(w->err, at, "role:<name> needs a role name of " ROLE_NAME_RULE);
+		if (!r->arg)
+			return out_of_memory(w->err);
+		r->access = GH_ACCESS_ROLE;
+		add_role_ref(w, r->arg, at->line, "policies.access");
+		return 0;
+	}
+	if (strncmp(text, "permission:", 11) == 0) {
+		const char *why = permission_problem(text + 11, false);
+		r->arg = why ? NULL : strdup(text + 11);
+		free(text);
+		if (why)
+			return fail(w->err, at, "permission:<resource>:<action>: %s", why);
+		if (!r->arg)
+			return out_of_memory(w->err);
+		r->access = GH_ACCESS_PERMISSION;
+		return 0;
+	}
+	free(text);
+	return fail(w->err, at, "must be public, optional, authenticated, deny, role:<name> or "
+				"permission:<resource>:<action>");
+}
+
+static const char *check_glob_path(char *path)
+{
+	return glob_path_problem(path);
+}
+
+static int yaml_policy(struct yaml_walk *w, const yaml_node_t *item, size_t line)
+{
+	enum { PATH, HOST, METHODS, ACCESS, N };
+	static const char *const names[N] = { "path", "host", "methods", "access" };
+	yaml_node_t *vals[N];
+	struct gh_policy_rule *r = &w->cfg->policies[w->cfg->n_policies++];
+	struct origin at;
+	char dotted[64];
+
+	r->line = (int)line;
+	if (item_fields(w, item, "policies", names, N, vals) != 0)
+		return -1;
+	at = (struct origin){ w->name, line, "policies" };
+	if (!vals[PATH])
+		return fail(w->err, &at, "each rule needs a path");
+	if (!vals[ACCESS])
+		return fail(w->err, &at, "each rule needs access (public, optional, authenticated, "
+					 "deny, role:<name> or permission:<resource>:<action>)");
+	at = field_at(w, vals[PATH], "policies", names[PATH], dotted, sizeof dotted);
+	if (yaml_checked_string(w, vals[PATH], &at, check_glob_path, false, &r->path) != 0)
+		return -1;
+	if (vals[HOST] && !yaml_is_null(vals[HOST])) {
+		at = field_at(w, vals[HOST], "policies", names[HOST], dotted, sizeof dotted);
+		if (yaml_checked_string(w, vals[HOST], &at, check_host_glob, false, &r->host) != 0)
+			return -1;
+	}
+	if (vals[METHODS]) {
+		at = field_at(w, vals[METHODS], "policies", names[METHODS], dotted, sizeof dotted);
+		if (yaml_methods(w, vals[METHODS], &at, &r->methods) != 0)
+			return -1;
+	}
+	at = field_at(w, vals[ACCESS], "policies", names[ACCESS], dotted, sizeof dotted);
+	return yaml_access(w, vals[ACCESS], &at, r);
+}
+
+static int yaml_policies(struct yaml_walk *w, yaml_node_t *v, const struct origin *at)
+{
+	return yaml_entries(w, v, at, "path, host, methods, access", &w->cfg->n_policies,
+			    GH_MAX_POLICIES, yaml_policy);
+}
+
+/* Name and key of static key `i` must differ from every earlier one's. */
+static const char *static_key_clash(const struct gh_config *cfg, int i)
+{
+	const struct gh_static_key *k = &cfg->static_keys[i];
+
+	for (int j = 0; j < i; j++) {
+		if (strcmp(cfg->static_keys[j].name, k->name) == 0)
+			return "name is already used by another static key";
+		if (strcmp(cfg->static_keys[j].key, k->key) == 0)
+			return "key is the same as another static key's";
+	}
+	return NULL;
+}
+
+static const char *check_key_name(char *name)
+{
+	return key_name_ok(name) ? NULL : "a key name is " KEY_NAME_RULE;
+}
+
+static const char *check_static_key(char *key)
+{
+	return static_key_problem(key);
+}
+
+static int yaml_static_key(struct yaml_walk *w, const yaml_node_t *item, size_t line)
+{
+	enum { NAME, KEY, ROLE, PERMISSIONS, N };
+	static const char *const names[N] = { "name", "key", "role", "permissions" };
+	static const char section[] = "api_keys.static";
+	yaml_node_t *vals[N];
+	struct gh_config *cfg = w->cfg;
+	int index = cfg->n_static_keys;
+	struct gh_static_key *k = &cfg->static_keys[cfg->n_static_keys++];
+	struct origin at;
+	char dotted[64];
+
+	if (item_fields(w, item, section, names, N, vals) != 0)
+		return -1;
+	at = (struct origin){ w->name, line, section };
+	if (!vals[NAME] || !vals[KEY])
+		return fail(w->err, &at, "each static key needs a name and a key");
+	at = field_at(w, vals[NAME], section, names[NAME], dotted, sizeof dotted);
+	if (yaml_checked_string(w, vals[NAME], &at, check_key_name, false, &k->name) != 0)
+		return -1;
+	at = field_at(w, vals[KEY], section, names[KEY], dotted, sizeof dotted);
+	if (yaml_checked_string(w, vals[KEY], &at, check_static_key, true, &k->key) != 0)
+		return -1;
+	const char *clash = static_key_clash(cfg, index);
+	if (clash) {
+		at = (struct origin){ w->name, line, section };
+		return fail(w->err, &at, "%s", clash);
+	}
+	if (vals[ROLE]) {
+		at = field_at(w, vals[ROLE], section, names[ROLE], dotted, sizeof dotted);
+		if (yaml_role_ref(w, vals[ROLE], &at, "api_keys.static.role", &k->role) != 0)
+			return -1;
+	} else if (!(k->role = strdup("user"))) {
+		return out_of_memory(w->err);
+	}
+	if (vals[PERMISSIONS]) {
+		at = field_at(w, vals[PERMISSIONS], section, names[PERMISSIONS], dotted,
+			      sizeof dotted);
+		if (yaml_permissions(w, vals[PERMISSIONS], &at, false, k->permissions,
+				     &k->n_permissions) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int yaml_static_keys(struct yaml_walk *w, yaml_node_t *v, const struct origin *at)
+{
+	return yaml_entries(w, v, at, "name, key, role, permissions", &w->cfg->n_static_keys,
+			    GH_MAX_STATIC_KEYS, yaml_static_key);
+}
+
+static const char *check_rule_name(char *name)
+{
+	return rule_name_ok(name) ? NULL : "a rule name is " RULE_NAME_RULE;
+}
+
+static int yaml_rate_rule(struct yaml_walk *w, const yaml_node_t *item, size_t line)
+{
+	enum { NAME, BY, SCOPE, PATH, ROLE, LIMIT, WINDOW, ON_FAILURE, N };
+	static const char *const names[N] = { "name", "by",    "scope",  "path",
+					      "role", "limit", "window", "on_redis_failure" };
+	static const char section[] = "rate_limits.rules";
+	yaml_node_t *vals[N];
+	struct gh_config *cfg = w->cfg;
+	int index = cfg->n_rate_rules;
+	struct gh_rate_rule *r = &cfg->rate_rules[cfg->n_rate_rules++];
+	struct origin at;
+	char dotted[64];
+	int e;
+
+	r->line = (int)line;
+	if (item_fields(w, item, section, names, N, vals) != 0)
+		return -1;
+	at = (struct origin){ w->name, line, section };
+	if (!vals[NAME] || !vals[BY] || !vals[LIMIT] || !vals[WINDOW])
+		return fail(w->err, &at, "each rule needs name, by, limit and window");
+	at = field_at(w, vals[NAME], section, names[NAME], dotted, sizeof dotted);
+	if (yaml_checked_string(w, vals[NAME], &at, check_rule_name, false, &r->name) != 0)
+		return -1;
+	for (int j = 0; j < index; j++)
+		if (strcmp(cfg->rate_rules[j].name, r->name) == 0)
+			return fail(w->err, &at, "another rule has the same name");
+	at = field_at(w, vals[BY], section, names[BY], dotted, sizeof dotted);
+	if (yaml_enum(w, vals[BY], &at, rate_by_names, &e) != 0)
+		return -1;
+	r->by = (enum gh_rate_by)e;
+	if (vals[SCOPE]) {
+		at = field_at(w, vals[SCOPE], section, names[SCOPE], dotted, sizeof dotted);
+		if (yaml_enum(w, vals[SCOPE], &at, rate_scope_names, &e) != 0)
+			return -1;
+		r->scope = (enum gh_rate_scope)e;
+	}
+	if (vals[PATH] && !yaml_is_null(vals[PATH])) {
+		at = field_at(w, vals[PATH], section, names[PATH], dotted, sizeof dotted);
+		if (yaml_checked_string(w, vals[PATH], &at, check_glob_path, false, &r->path) != 0)
+			return -1;
+	}
+	if (vals[ROLE] && !yaml_is_null(vals[ROLE])) {
+		at = field_at(w, vals[ROLE], section, names[ROLE], dotted, sizeof dotted);
+		if (yaml_role_ref(w, vals[ROLE], &at, "rate_limits.rules.role", &r->role) != 0)
+			return -1;
+	}
+	if (r->by == GH_RATE_BY_ROLE && !r->role) {
+		at = field_at(w, vals[BY], section, names[BY], dotted, sizeof dotted);
+		return fail(w->err, &at, "a rule counted by role needs a role");
+	}
+	at = field_at(w, vals[LIMIT], section, names[LIMIT], dotted, sizeof dotted);
+	if (yaml_integer(w, vals[LIMIT], &at, 1, 1000000000, &r->limit) != 0)
+		return -1;
+	at = field_at(w, vals[WINDOW], section, names[WINDOW], dotted, sizeof dotted);
+	if (yaml_integer(w, vals[WINDOW], &at, 1, 31536000, &r->window_s) != 0)
+		return -1;
+	if (vals[ON_FAILURE]) {
+		at = field_at(w, vals[ON_FAILURE], section, names[ON_FAILURE], dotted,
+			      sizeof dotted);
+		if (yaml_enum(w, vals[ON_FAILURE], &at, rate_fail_names, &e) != 0)
+			return -1;
+		r->on_redis_failure = (enum gh_rate_fail)e;
+		w->ld->rule_fail_set[index] = true;
+	}
+	return 0;
+}
+
+static int yaml_rate_rules(struct yaml_walk *w, yaml_node_t *v, const struct origin *at)
+{
+	return yaml_entries(w, v, at,
+			    "name, by, scope, path, role, limit, window, on_redis_failure",
+			    &w->cfg->n_rate_rules, GH_MAX_RATE_RULES, yaml_rate_rule);
 }
 
 /* If table key `full` is section + "." + key (or key at the top level),
@@ -841,6 +1686,8 @@ static int walk_mapping(struct yaml_walk *w, const yaml_node_t *map, const char 
 		/* "session.expires_in: 5" is not a way to spell session: {expires_in} */
 		bool has_dot = memchr(key, '.', keylen) != NULL;
 		for (size_t i = 0; i < N_SETTINGS && !s && !has_dot; i++) {
+			if (!settings[i].key)
+				continue; /* environment only */
 			rest = key_match(settings[i].key, section, seclen, key, keylen);
 			if (rest)
 				s = &settings[i];
@@ -917,9 +1764,10 @@ static int yaml_syntax_error(const yaml_parser_t *parser, const char *name, char
 	return -1;
 }
 
-static int apply_yaml(struct gh_config *cfg, const char *name, const char *yaml, size_t len,
-		      char *err)
+static int apply_yaml(struct loader *ld, const char *name, const char *yaml, size_t len)
 {
+	struct gh_config *cfg = ld->cfg;
+	char *err = ld->err;
 	yaml_parser_t parser;
 	yaml_document_t doc, extra;
 	int rc = -1;
@@ -932,7 +1780,7 @@ static int apply_yaml(struct gh_config *cfg, const char *name, const char *yaml,
 		goto out_parser;
 	}
 
-	struct yaml_walk w = { cfg, &doc, name, err };
+	struct yaml_walk w = { cfg, &doc, name, err, ld };
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root || yaml_is_null(root)) {
 		rc = 0; /* empty file: defaults only */
@@ -941,6 +1789,8 @@ static int apply_yaml(struct gh_config *cfg, const char *name, const char *yaml,
 			 name, root->start_mark.line + 1, node_kind(root));
 	} else {
 		rc = walk_mapping(&w, root, "", 0);
+		if (rc == 0)
+			rc = check_role_refs(ld);
 	}
 
 	/* a second document would be silently ignored by a reader of the first */
@@ -990,9 +1840,91 @@ static int apply_env_list(struct gh_config *cfg, const struct setting *s, const 
 	}
 }
 
-static int apply_env(struct gh_config *cfg, char *const *envp, char *err)
+/* Appends one static key from the environment (already split). `entry` is
+ * its 1-based position in GATEHOUSE_API_KEYS, 0 for GATEHOUSE_API_KEY.
+ * Messages name the entry, never its key. Every role is known by now: roles
+ * come from the YAML file only. */
+static int add_env_key(struct loader *ld, const struct origin *at, int entry, const char *name,
+		       size_t nlen, const char *key, size_t klen, const char *role, size_t rlen)
 {
-	bool seen[N_SETTINGS] = { false };
+	struct gh_config *cfg = ld->cfg;
+	char where[32] = "";
+	const char *why;
+
+	if (entry > 0)
+		snprintf(where, sizeof where, "entry %d: ", entry);
+	if (cfg->n_static_keys >= GH_MAX_STATIC_KEYS)
+		return fail(ld->err, at, "%sat most %d static keys are allowed (file and "
+					 "environment together)", where, GH_MAX_STATIC_KEYS);
+	int index = cfg->n_static_keys;
+	struct gh_static_key *k = &cfg->static_keys[cfg->n_static_keys++];
+	k->name = strndup(name, nlen);
+	k->key = strndup(key, klen);
+	k->role = strndup(role, rlen);
+	if (!k->name || !k->key || !k->role)
+		return out_of_memory(ld->err);
+	if (!key_name_ok(k->name))
+		return fail(ld->err, at, "%sa key name is " KEY_NAME_RULE, where);
+	if ((why = static_key_problem(k->key)))
+		return fail(ld->err, at, "%skey %s", where, why);
+	if (!role_name_ok(k->role) || !role_known(cfg, k->role))
+		return fail(ld->err, at, "%s" ROLE_UNKNOWN, where);
+	if ((why = static_key_clash(cfg, index)))
+		return fail(ld->err, at, "%s%s", where, why);
+	return 0;
+}
+
+/* GATEHOUSE_API_KEY: seed 002's simple mode, one admin key named primary. */
+static int env_primary_key(struct loader *ld, const char *value, const struct origin *at)
+{
+	if (*value == '\0')
+		return 0; /* set but empty: no key */
+	return add_env_key(ld, at, 0, "primary", 7, value, strlen(value), "admin", 5);
+}
+
+/* GATEHOUSE_API_KEYS: "name:key[:role]" entries separated by ';', appended to
+ * the file's static keys. */
+static int env_static_keys(struct loader *ld, const char *value, const struct origin *at)
+{
+	static const char shape[] = "entry %d: expected name:key or name:key:role";
+
+	for (int entry = 1; *value; entry++) {
+		size_t len = strcspn(value, ";");
+		const char *start = value, *end = value + len;
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		if (start == end)
+			return fail(ld->err, at, "entry %d is empty", entry);
+		const char *c1 = memchr(start, ':', (size_t)(end - start));
+		if (!c1)
+			return fail(ld->err, at, shape, entry);
+		const char *c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
+		const char *key_end = c2 ? c2 : end;
+		if (c2 && (c2 + 1 == end || memchr(c2 + 1, ':', (size_t)(end - c2 - 1))))
+			return fail(ld->err, at, shape, entry);
+		const char *role = c2 ? c2 + 1 : "user";
+		size_t rlen = c2 ? (size_t)(end - c2 - 1) : 4;
+		if (add_env_key(ld, at, entry, start, (size_t)(c1 - start), c1 + 1,
+				(size_t)(key_end - c1 - 1), role, rlen) != 0)
+			return -1;
+		if (value[len] == '\0')
+			break;
+		value += len + 1;
+		if (*value == '\0')
+			return fail(ld->err, at, "entry %d is empty", entry + 1);
+	}
+	return 0;
+}
+
+/* Variables are applied in table order, not in the order of envp, so that
+ * GATEHOUSE_API_KEY's "primary" always precedes GATEHOUSE_API_KEYS' keys. */
+static int apply_env(struct loader *ld, char *const *envp)
+{
+	struct gh_config *cfg = ld->cfg;
+	char *err = ld->err;
+	const char *values[N_SETTINGS] = { NULL };
 
 	for (char *const *e = envp; e && *e; e++) {
 		const char *entry = *e;
@@ -1021,16 +1953,25 @@ static int apply_env(struct gh_config *cfg, char *const *envp, char *err)
 			return -1;
 		}
 		/* like getenv(): the first definition wins */
-		if (seen[s - settings])
-			continue;
-		seen[s - settings] = true;
+		if (!values[s - settings])
+			values[s - settings] = eq + 1;
+	}
 
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		const char *value = values[i];
+		int rc;
+
+		if (!value)
+			continue;
 		struct origin at = { s->env, 0, s->key };
-		const char *value = eq + 1;
-		int rc = s->kind == KIND_LIST
-				 ? apply_env_list(cfg, s, value, &at, err)
-				 : apply_scalar(cfg, s, value, strlen(value), *value == '\0', false,
-						&at, err);
+		if (s->kind == KIND_CUSTOM)
+			rc = s->from_env(ld, value, &at);
+		else if (s->kind == KIND_LIST)
+			rc = apply_env_list(cfg, s, value, &at, err);
+		else
+			rc = apply_scalar(cfg, s, value, strlen(value), *value == '\0', false, &at,
+					  err);
 		if (rc != 0)
 			return -1;
 	}
@@ -1074,8 +2015,12 @@ static int set_defaults(struct gh_config *cfg, char *err)
 	cfg->cookie_cache_max_age_s = 300;
 	cfg->cookie_prefix = strdup("better-auth");
 	cfg->log_level = strdup("info");
+	cfg->api_key_prefix = strdup("gh_");
+	cfg->rate_limit_enabled = true;
+	cfg->rate_limit_redis_failure = GH_RATE_FAIL_LOCAL;
+	cfg->auth_rate_limits_enabled = true;
 	if (!cfg->listen_host || !cfg->data_dir || !cfg->ip_headers[0] || !cfg->cookie_prefix ||
-	    !cfg->log_level)
+	    !cfg->log_level || !cfg->api_key_prefix)
 		return out_of_memory(err);
 	return 0;
 }
@@ -1114,8 +2059,16 @@ static int add_base_url_origin(struct gh_config *cfg, char *err)
 }
 
 /* Defaults that depend on other settings, computed after every override. */
-static int derive(struct gh_config *cfg, char *err)
+static int derive(struct loader *ld)
 {
+	struct gh_config *cfg = ld->cfg;
+	char *err = ld->err;
+
+	/* a rule without its own on_redis_failure follows the global one, which
+	 * the environment may have changed after the file was read */
+	for (int i = 0; i < cfg->n_rate_rules; i++)
+		if (!ld->rule_fail_set[i])
+			cfg->rate_rules[i].on_redis_failure = cfg->rate_limit_redis_failure;
 	if (!cfg->base_url) {
 		bool v6 = strchr(cfg->listen_host, ':') != NULL;
 		if (asprintf(&cfg->base_url, "http://%s%s%s:%d", v6 ? "[" : "", cfg->listen_host,
@@ -1135,6 +2088,10 @@ static int derive(struct gh_config *cfg, char *err)
 	}
 	if (cfg->max_concurrent_hashes == 0)
 		cfg->max_concurrent_hashes = cfg->workers;
+	if (!cfg->login_url && asprintf(&cfg->login_url, "%s/sign-in", cfg->base_url) < 0) {
+		cfg->login_url = NULL;
+		return out_of_memory(err);
+	}
 	return add_base_url_origin(cfg, err);
 }
 
@@ -1193,6 +2150,7 @@ int config_load(struct gh_config *cfg, const char *path, char *const *envp,
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
+	struct loader ld = { .cfg = cfg, .err = err };
 
 	if (set_defaults(cfg, err) != 0)
 		goto fail;
@@ -1204,13 +2162,13 @@ int config_load(struct gh_config *cfg, const char *path, char *const *envp,
 		}
 		if (read_file(path, &text, &len, err) != 0)
 			goto fail;
-		rc = apply_yaml(cfg, path, text, len, err);
+		rc = apply_yaml(&ld, path, text, len);
 		sodium_memzero(text, len);
 		free(text);
 		if (rc != 0)
 			goto fail;
 	}
-	if (apply_env(cfg, envp, err) != 0 || derive(cfg, err) != 0)
+	if (apply_env(&ld, envp) != 0 || derive(&ld) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -1221,10 +2179,12 @@ fail:
 int config_load_buffer(struct gh_config *cfg, const char *name, const char *yaml, size_t len,
 		       char err[GH_CONFIG_ERR_MAX])
 {
+	struct loader ld = { .cfg = cfg, .err = err };
+
 	if (!name)
 		name = "(buffer)";
-	if (set_defaults(cfg, err) != 0 || apply_yaml(cfg, name, yaml, len, err) != 0 ||
-	    derive(cfg, err) != 0) {
+	if (set_defaults(cfg, err) != 0 || apply_yaml(&ld, name, yaml, len) != 0 ||
+	    derive(&ld) != 0) {
 		config_free(cfg);
 		return -1;
 	}
@@ -1241,6 +2201,115 @@ static int invalid(char *err, const char *fmt, ...)
 	vsnprintf(err, GH_CONFIG_ERR_MAX, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/* Roles, policies, static keys and rate rules, re-checked as in parsing.
+ * Static keys' lengths are not: app.c wipes the secrets once hashed. */
+static int validate_access_rules(const struct gh_config *cfg, char *err)
+{
+	if (cfg->n_roles < 0 || cfg->n_roles > GH_MAX_ROLES)
+		return invalid(err, "roles: at most %d roles are allowed", GH_MAX_ROLES);
+	if (cfg->n_policies < 0 || cfg->n_policies > GH_MAX_POLICIES)
+		return invalid(err, "policies: at most %d entries are allowed", GH_MAX_POLICIES);
+	if (cfg->n_static_keys < 0 || cfg->n_static_keys > GH_MAX_STATIC_KEYS)
+		return invalid(err, "api_keys.static: at most %d entries are allowed",
+			       GH_MAX_STATIC_KEYS);
+	if (cfg->n_rate_rules < 0 || cfg->n_rate_rules > GH_MAX_RATE_RULES)
+		return invalid(err, "rate_limits.rules: at most %d entries are allowed",
+			       GH_MAX_RATE_RULES);
+
+	for (int i = 0; i < cfg->n_roles; i++) {
+		const struct gh_role_def *r = &cfg->roles[i];
+		if (!r->name || !role_name_ok(r->name) || is_builtin_role(r->name))
+			return invalid(err, "roles[%d]: a role name is " ROLE_NAME_RULE
+					    " and not admin, user or readonly", i);
+		for (int j = 0; j < i; j++)
+			if (strcmp(cfg->roles[j].name, r->name) == 0)
+				return invalid(err, "roles[%d]: defined twice", i);
+		if (r->n_permissions < 0 || r->n_permissions > GH_MAX_PERMS)
+			return invalid(err, "roles[%d]: at most %d permissions are allowed", i,
+				       GH_MAX_PERMS);
+		for (int p = 0; p < r->n_permissions; p++)
+			if (!r->permissions[p] || permission_problem(r->permissions[p], true))
+				return invalid(err, "roles[%d]: permission %d is malformed", i, p);
+	}
+
+	for (int i = 0; i < cfg->n_policies; i++) {
+		const struct gh_policy_rule *r = &cfg->policies[i];
+		if (!r->path || glob_path_problem(r->path))
+			return invalid(err, "policies[%d] (line %d): path must start with '/'", i,
+				       r->line);
+		if (r->methods & ~127u)
+			return invalid(err, "policies[%d] (line %d): unknown method bits", i, r->line);
+		switch (r->access) {
+		case GH_ACCESS_PUBLIC:
+		case GH_ACCESS_OPTIONAL:
+		case GH_ACCESS_AUTHENTICATED:
+		case GH_ACCESS_DENY:
+			break;
+		case GH_ACCESS_ROLE:
+			if (!r->arg || !role_known(cfg, r->arg))
+				return invalid(err, "policies[%d] (line %d): access: " ROLE_UNKNOWN, i,
+					       r->line);
+			break;
+		case GH_ACCESS_PERMISSION:
+			if (!r->arg || permission_problem(r->arg, false))
+				return invalid(err, "policies[%d] (line %d): access: malformed "
+						    "permission", i, r->line);
+			break;
+		default:
+			return invalid(err, "policies[%d] (line %d): unknown access", i, r->line);
+		}
+	}
+
+	for (int i = 0; i < cfg->n_static_keys; i++) {
+		const struct gh_static_key *k = &cfg->static_keys[i];
+		if (!k->name || !key_name_ok(k->name) || !k->key)
+			return invalid(err, "api_keys.static[%d]: needs a name (" KEY_NAME_RULE
+					    ") and a key", i);
+		for (int j = 0; j < i; j++)
+			if (strcmp(cfg->static_keys[j].name, k->name) == 0)
+				return invalid(err, "api_keys.static[%d]: name is already used by "
+						    "another static key", i);
+		if (k->role && !role_known(cfg, k->role))
+			return invalid(err, "api_keys.static[%d]: " ROLE_UNKNOWN, i);
+		if (k->n_permissions < 0 || k->n_permissions > GH_MAX_PERMS)
+			return invalid(err, "api_keys.static[%d]: at most %d permissions are allowed",
+				       i, GH_MAX_PERMS);
+		for (int p = 0; p < k->n_permissions; p++)
+			if (!k->permissions[p] || permission_problem(k->permissions[p], true))
+				return invalid(err, "api_keys.static[%d]: permission %d is malformed",
+					       i, p);
+	}
+
+	for (int i = 0; i < cfg->n_rate_rules; i++) {
+		const struct gh_rate_rule *r = &cfg->rate_rules[i];
+		if (!r->name || !rule_name_ok(r->name))
+			return invalid(err, "rate_limits.rules[%d] (line %d): a rule name is "
+					    RULE_NAME_RULE, i, r->line);
+		for (int j = 0; j < i; j++)
+			if (strcmp(cfg->rate_rules[j].name, r->name) == 0)
+				return invalid(err, "rate_limits.rules[%d] (line %d): another rule "
+						    "has the same name", i, r->line);
+		if ((unsigned)r->by > GH_RATE_BY_GLOBAL || (unsigned)r->scope > GH_RATE_SCOPE_ALL ||
+		    (unsigned)r->on_redis_failure > GH_RATE_FAIL_CLOSED)
+			return invalid(err, "rate_limits.rules[%d] (line %d): by, scope or "
+					    "on_redis_failure out of range", i, r->line);
+		if (r->limit < 1 || r->limit > 1000000000 || r->window_s < 1 ||
+		    r->window_s > 31536000)
+			return invalid(err, "rate_limits.rules[%d] (line %d): limit must be 1 to "
+					    "1000000000 and window 1 to 31536000 seconds", i, r->line);
+		if (r->path && glob_path_problem(r->path))
+			return invalid(err, "rate_limits.rules[%d] (line %d): path must start "
+					    "with '/'", i, r->line);
+		if (r->by == GH_RATE_BY_ROLE && !r->role)
+			return invalid(err, "rate_limits.rules[%d] (line %d): a rule counted by "
+					    "role needs a role", i, r->line);
+		if (r->role && !role_known(cfg, r->role))
+			return invalid(err, "rate_limits.rules[%d] (line %d): " ROLE_UNKNOWN, i,
+				       r->line);
+	}
+	return 0;
 }
 
 /* Re-checks what parsing already enforces too, because a struct can be built
@@ -1296,7 +2365,23 @@ int config_validate(const struct gh_config *cfg, char err[GH_CONFIG_ERR_MAX])
 		return invalid(err, "session.cookie_prefix: must be a valid cookie name");
 	if (!cfg->log_level || !log_level_ok(cfg->log_level))
 		return invalid(err, "log.level: must be one of debug, info, warn, error");
-	return 0;
+	if (cfg->login_url && strncmp(cfg->login_url, "http://", 7) != 0 &&
+	    strncmp(cfg->login_url, "https://", 8) != 0)
+		return invalid(err, "login_url: must start with http:// or https://");
+	if (cfg->api_key_prefix && !name_ok(cfg->api_key_prefix, 32, "_-", false))
+		return invalid(err, "api_keys.prefix: must be 1-32 characters: letters, digits, "
+				    "'_' or '-'");
+	if (cfg->redis_url && strncmp(cfg->redis_url, "redis://", 8) != 0)
+		return invalid(err, "rate_limits.redis_url: must start with redis://");
+	if ((unsigned)cfg->rate_limit_redis_failure > GH_RATE_FAIL_CLOSED)
+		return invalid(err, "rate_limits.on_redis_failure: must be one of local, open, "
+				    "closed");
+	return validate_access_rules(cfg, err);
+}
+
+static int clamp_count(int n, int max)
+{
+	return n < 0 ? 0 : n > max ? max : n;
 }
 
 void config_free(struct gh_config *cfg)
@@ -1318,5 +2403,35 @@ void config_free(struct gh_config *cfg)
 	free(cfg->cookie_prefix);
 	free(cfg->cookie_domain);
 	free(cfg->log_level);
+	free(cfg->login_url);
+	free(cfg->api_key_prefix);
+	free(cfg->redis_url);
+	/* the loader counts an entry before filling it, so a load that stopped
+	 * half-way through one leaves it counted; counts are clamped in case a
+	 * struct was edited by hand */
+	for (int i = 0; i < clamp_count(cfg->n_roles, GH_MAX_ROLES); i++) {
+		struct gh_role_def *r = &cfg->roles[i];
+		free(r->name);
+		for (int p = 0; p < clamp_count(r->n_permissions, GH_MAX_PERMS); p++)
+			free(r->permissions[p]);
+	}
+	for (int i = 0; i < clamp_count(cfg->n_policies, GH_MAX_POLICIES); i++) {
+		free(cfg->policies[i].host);
+		free(cfg->policies[i].path);
+		free(cfg->policies[i].arg);
+	}
+	for (int i = 0; i < clamp_count(cfg->n_static_keys, GH_MAX_STATIC_KEYS); i++) {
+		struct gh_static_key *k = &cfg->static_keys[i];
+		free(k->name);
+		free_text(k->key, true);
+		free(k->role);
+		for (int p = 0; p < clamp_count(k->n_permissions, GH_MAX_PERMS); p++)
+			free(k->permissions[p]);
+	}
+	for (int i = 0; i < clamp_count(cfg->n_rate_rules, GH_MAX_RATE_RULES); i++) {
+		free(cfg->rate_rules[i].name);
+		free(cfg->rate_rules[i].path);
+		free(cfg->rate_rules[i].role);
+	}
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -29,7 +29,8 @@ static bool origin_of(const char *url, char out[ORIGIN_MAX])
 			return false;
 	const char *host = sep + 3;
 	size_t hlen = strcspn(host, "/?#");
-	if (hlen == 0 || memchr(host, '@', hlen)) /* userinfo is never a trusted origin */
+	/* userinfo is never a trusted origin; browsers read '\\' as '/' (WHATWG URL) */
+	if (hlen == 0 || memchr(host, '@', hlen) || memchr(host, '\\', hlen))
 		return false;
 	size_t total = (size_t)(host - url) + hlen;
 	if (total >= ORIGIN_MAX)

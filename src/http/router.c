@@ -32,13 +32,14 @@ void router_add(unsigned methods, const char *path, gh_handler fn, unsigned flag
 			abort(); /* a programming error */
 		memcpy(prefix_paths[n_prefixes], path, len - 1);
 		prefix_paths[n_prefixes][len - 1] = 0;
-		prefixes[n_prefixes++] = (struct gh_route){
+		prefixes[n_prefixes] = (struct gh_route){
 			.methods = methods,
-			.path = prefix_paths[n_prefixes - 1],
+			.path = prefix_paths[n_prefixes],
 			.fn = fn,
 			.flags = flags,
 			.metric_id = metrics_register_route(path),
 		};
+		n_prefixes++;
 		return;
 	}
 	if (n_routes == MAX_ROUTES)

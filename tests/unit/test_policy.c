@@ -4,6 +4,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -114,6 +115,42 @@ static void permission_syntax(void **state)
 	assert_true(roles_grant_covers("*", "anything:at"));
 }
 
+static void normalised(const char *in, const char *expect)
+{
+	char out[256];
+	bool ok = policy_normalize_path(in, out, sizeof out);
+	if (!expect) {
+		assert_false(ok);
+		return;
+	}
+	assert_true(ok);
+	assert_string_equal(out, expect);
+}
+
+static void path_normalisation(void **state)
+{
+	(void)state;
+	normalised("/api/v1/health", "/api/v1/health");
+	normalised("/api/v1/../internal/x", "/api/internal/x");
+	normalised("/api/v1/../../internal/x", "/internal/x");
+	normalised("/api/v1/%2e%2e/%2e%2e/internal/x", "/internal/x");
+	normalised("/api/v1/%2E%2E/x", "/api/x");
+	normalised("/api/v1/.%2e/x", "/api/x");
+	normalised("/api/v1/./../../internal", "/internal");
+	normalised("/api/../../internal", NULL); /* above the root */
+	normalised("/..", NULL);
+	normalised("//internal//x", "/internal/x");
+	normalised("/mcp/", "/mcp/");
+	normalised("/mcp/.", "/mcp/");
+	normalised("/a/b/..", "/a/");
+	normalised("/", "/");
+	normalised("/api/v1%2F..%2Finternal", NULL); /* encoded slash */
+	normalised("/api\\internal", NULL);
+	normalised("/%7Euser/%41", "/~user/A");
+	normalised("/keep%20space", "/keep%20space");
+	normalised("relative", NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -123,6 +160,7 @@ int main(void)
 		cmocka_unit_test_setup(first_match_and_default_deny, setup_rules),
 		cmocka_unit_test_setup(builtin_roles, setup_rules),
 		cmocka_unit_test(permission_syntax),
+		cmocka_unit_test(path_normalisation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
