@@ -287,7 +287,13 @@ static int load_static_keys(const struct gh_config *cfg)
 			return -1;
 		key_hmac(sk->key, e->h);
 		e->is_static = true;
-		snprintf(e->id, sizeof e->id, "static-%.24s", sk->name);
+		/* a stable id that does not depend on name length: "s" + 31 hex
+		 * characters of the name's hash */
+		uint8_t nh[16];
+		char nhex[33];
+		crypto_generichash(nh, sizeof nh, (const unsigned char *)sk->name, strlen(sk->name), NULL, 0);
+		sodium_bin2hex(nhex, sizeof nhex, nh, sizeof nh);
+		snprintf(e->id, sizeof e->id, "s%.31s", nhex);
 		snprintf(e->owner_id, sizeof e->owner_id, "static:%s", sk->name);
 		e->owner_email = strdup("");
 		e->owner_name = strdup(sk->name);

@@ -46,7 +46,7 @@
 struct gh_config;
 
 #define GH_APIKEY_MAX_LEN 128
-#define GH_APIKEY_PERMS_MAX 32
+#define GH_APIKEY_PERMS_MAX 64
 
 int apikey_init(const struct gh_config *cfg);
 /* Flushes counters and frees the cache. */

@@ -507,7 +507,8 @@ static bool perm_char(char c)
 	return is_alnum(c) || c == '_' || c == '.' || c == '-';
 }
 
-/* "resource:action" or "resource:*"; with allow_all, "*" alone too. At most
+/* "resource:action" or "resource:*"; with allow_all (role grants), also "*"
+ * alone and "*:action". At most
  * 64 characters (API key caches keep permissions in 72-byte slots). */
 static const char *permission_problem(const char *p, bool allow_all)
 {
@@ -520,10 +521,13 @@ static const char *permission_problem(const char *p, bool allow_all)
 	if (!colon || colon == p || colon[1] == '\0')
 		return allow_all ? "expected a permission like resource:action, resource:* or *"
 				 : "expected a permission like resource:action or resource:*";
-	for (q = p; q < colon; q++)
+	bool any_resource = colon == p + 1 && p[0] == '*'; /* "*:read" (grants only) */
+	if (any_resource && !allow_all)
+		return "a required permission names its resource (resource:action)";
+	for (q = p; q < colon && !any_resource; q++)
 		if (!perm_char(*q))
 			return "a permission's resource may contain only letters, digits, '_', '.' "
-			       "and '-'";
+			       "and '-', or be * in a role";
 	if (strcmp(colon + 1, "*") == 0)
 		return NULL;
 	for (q = colon + 1; *q; q++)
