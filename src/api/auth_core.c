@@ -299,7 +299,13 @@ static void h_get_session(struct gh_request *req)
 {
 	struct gh_auth a;
 	resp_header(req, "Cache-Control", "no-store");
-	enum gh_resolve r = session_resolve(req, &a, query_flag(req, "disableCookieCache"));
+	bool bypass = query_flag(req, "disableCookieCache");
+	char *cached = bypass ? NULL : session_answer_from_cookie_cache(req);
+	if (cached) {
+		resp_take_body(req, 200, "application/json", cached, strlen(cached));
+		return;
+	}
+	enum gh_resolve r = session_resolve(req, &a, bypass);
 	if (r == GH_RESOLVE_ERROR) {
 		resp_fail(req, 500, "FAILED_TO_GET_SESSION", "Failed to get session");
 		return;
@@ -311,6 +317,8 @@ static void h_get_session(struct gh_request *req)
 		return;
 	}
 	bool refreshed = !query_flag(req, "disableRefresh") && session_refresh_if_due(req, &a);
+	if (!refreshed)
+		session_refresh_data_cookie(req, &a); /* refresh re-sets every cookie itself */
 	if (!refreshed && a.json_head) { /* the cached rendering: no JSON tree */
 		size_t h = strlen(a.json_head), t = strlen(a.token), tl = strlen(a.json_tail);
 		char *body = malloc(h + t + tl + 1);

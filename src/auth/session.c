@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,8 @@ static void set_cookie(struct gh_request *req, const char *name, const char *val
 		resp_header(req, "Set-Cookie", line);
 }
 
+static void set_data_cookie(struct gh_request *req, const struct gh_auth *a);
+
 static void set_session_cookies(struct gh_request *req, const struct gh_auth *a)
 {
 	char signed_token[GH_TOKEN_LEN + GH_COOKIE_SIG_LEN + 2];
@@ -291,6 +294,108 @@ static void set_session_cookies(struct gh_request *req, const struct gh_auth *a)
 	}
 	resp_header(req, "set-auth-token", signed_token);
 	resp_header(req, "Access-Control-Expose-Headers", "set-auth-token");
+	set_data_cookie(req, a);
+}
+
+/* ---- the session_data cookie cache (Better-Auth's "compact" strategy) ----
+ * value = base64url(JSON {"session": P, "expiresAt": ms, "signature": sig})
+ * P = {"session": S, "user": U, "updatedAt": ms, "version": "1"}
+ * sig = base64url(HMAC-SHA256(secret, JSON of P with "expiresAt" added)).
+ * Valid for cookie_cache.max_age; while valid, get-session answers from it
+ * without looking anything up (so a revocation elsewhere shows up only after
+ * max_age — Better-Auth's trade-off; sensitive endpoints never use it). */
+
+#define DATA_COOKIE_MAX 4050
+
+static char *sign_payload(json_t *payload, int64_t expires_at, char sig[44])
+{
+	json_t *signed_obj = json_deep_copy(payload);
+	json_object_set_new(signed_obj, "expiresAt", json_integer(expires_at));
+	char *text = json_dumps(signed_obj, JSON_COMPACT);
+	json_decref(signed_obj);
+	if (text)
+		cookie_signer_mac_b64url(&S.signer, text, strlen(text), sig);
+	return text;
+}
+
+static void set_data_cookie(struct gh_request *req, const struct gh_auth *a)
+{
+	if (!S.cfg->cookie_cache_enabled)
+		return;
+	int64_t now = clock_now_ms();
+	int64_t expires_at = now + (int64_t)S.cfg->cookie_cache_max_age_s * 1000;
+	json_t *payload = json_object();
+	json_object_set_new(payload, "session", json_session(&a->session, a->token));
+	json_object_set_new(payload, "user", json_user(&a->user));
+	json_object_set_new(payload, "updatedAt", json_integer(now));
+	json_object_set_new(payload, "version", json_string("1"));
+	char sig[44];
+	char *signed_text = sign_payload(payload, expires_at, sig);
+	free(signed_text);
+	json_t *outer = json_object();
+	json_object_set_new(outer, "session", payload);
+	json_object_set_new(outer, "expiresAt", json_integer(expires_at));
+	json_object_set_new(outer, "signature", json_string(sig));
+	char *text = json_dumps(outer, JSON_COMPACT);
+	json_decref(outer);
+	if (!text)
+		return;
+	size_t len = strlen(text);
+	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if (b64len <= DATA_COOKIE_MAX) {
+		char *b64 = req_alloc(req, b64len);
+		sodium_bin2base64(b64, b64len, (const unsigned char *)text, len,
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		set_cookie(req, S.cookie_data, b64, S.cfg->cookie_cache_max_age_s);
+	}
+	free(text);
+}
+
+char *session_answer_from_cookie_cache(struct gh_request *req)
+{
+	if (!S.cfg->cookie_cache_enabled)
+		return NULL;
+	char token[GH_TOKEN_LEN + 1];
+	bool from_bearer;
+	if (!read_token(req, token, &from_bearer))
+		return NULL;
+	const char *cookies = req_header(req, "Cookie");
+	char *raw = req_alloc(req, GH_COOKIE_VALUE_MAX);
+	if (!cookies || !cookie_find(cookies, S.cookie_data, raw, GH_COOKIE_VALUE_MAX))
+		return NULL;
+	size_t cap = strlen(raw), len = 0;
+	unsigned char *bin = req_alloc(req, cap + 1);
+	if (sodium_base642bin(bin, cap, raw, strlen(raw), NULL, &len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return NULL;
+	json_t *outer = json_loadb((const char *)bin, len, JSON_REJECT_DUPLICATES, NULL);
+	char *answer = NULL;
+	json_t *payload = json_object_get(outer, "session");
+	json_t *exp = json_object_get(outer, "expiresAt");
+	const char *sig = json_string_value(json_object_get(outer, "signature"));
+	if (json_is_object(payload) && json_is_integer(exp) && sig && strlen(sig) == 43 &&
+	    json_integer_value(exp) > clock_now_ms()) {
+		char expect[44];
+		char *signed_text = sign_payload(payload, json_integer_value(exp), expect);
+		free(signed_text);
+		const char *cached_token = json_string_value(
+			json_object_get(json_object_get(payload, "session"), "token"));
+		if (sodium_memcmp(expect, sig, 43) == 0 && cached_token &&
+		    sodium_memcmp(cached_token, token, GH_TOKEN_LEN) == 0 &&
+		    strlen(cached_token) == strlen(token)) {
+			json_t *o = json_pack("{s:O, s:O}", "session", json_object_get(payload, "session"),
+					      "user", json_object_get(payload, "user"));
+			answer = json_dumps(o, JSON_COMPACT);
+			json_decref(o);
+		}
+	}
+	json_decref(outer);
+	return answer;
+}
+
+void session_refresh_data_cookie(struct gh_request *req, const struct gh_auth *a)
+{
+	set_data_cookie(req, a);
 }
 
 void session_clear_cookies(struct gh_request *req)

@@ -66,6 +66,13 @@ bool session_refresh_if_due(struct gh_request *req, struct gh_auth *auth);
 /* Whether the session was created within fresh_age. */
 bool session_is_fresh(const struct gh_auth *auth);
 
+/* The optional signed cookie cache (cookie_cache.enabled): when the
+ * session_data cookie is valid, unexpired and belongs to the presented
+ * token, the {session, user} answer it holds (malloc'd); otherwise NULL. */
+char *session_answer_from_cookie_cache(struct gh_request *req);
+/* Sets a fresh session_data cookie for `a` (no-op when the cache is off). */
+void session_refresh_data_cookie(struct gh_request *req, const struct gh_auth *a);
+
 /* Expires the session cookies on the response. */
 void session_clear_cookies(struct gh_request *req);
 

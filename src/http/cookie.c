@@ -154,6 +154,16 @@ bool cookie_signer_sign(const struct gh_cookie_signer *s, const char *token, cha
 	return true;
 }
 
+void cookie_signer_mac_b64url(const struct gh_cookie_signer *s, const char *data, size_t len,
+			      char out[44])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st = s->keyed;
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)data, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(out, 44, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
 bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len,
 			  char *token_out, size_t token_outsz)
 {

@@ -49,6 +49,10 @@ bool cookie_signer_verify(const struct gh_cookie_signer *s, const char *value, c
 			  size_t token_outsz);
 bool cookie_signer_sign(const struct gh_cookie_signer *s, const char *token, char *out,
 			size_t outsz);
+/* HMAC-SHA256(secret, data) as unpadded base64url (43 chars + NUL): the
+ * signature of Better-Auth's session_data cookie cache. */
+void cookie_signer_mac_b64url(const struct gh_cookie_signer *s, const char *data, size_t len,
+			      char out[44]);
 
 /* URL-encodes like encodeURIComponent. */
 bool cookie_url_encode(const char *in, char *out, size_t outsz);
