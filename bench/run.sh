@@ -29,7 +29,7 @@ LUA=$BENCH_DIR/signin.lua
 COMMAND_LINE="$0${*:+ $*}"
 
 EMAIL=bench@example.com
-PASSWORD=a-long-bench-password-1
+PASSWORD='a-long-bench-password-1'
 SIGNUP_BODY="{\"name\":\"Bench\",\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -50,6 +50,14 @@ CLK_TCK=$(getconf CLK_TCK)
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-bench.XXXXXX")
 PIDS=()
+# Run a private copy, so that a rebuild of build/gatehouse during the bench
+# (other people work in this tree) cannot mix two binaries in one report.
+BIN_RUN=$TMP/gatehouse
+cp "$BIN" "$BIN_RUN"
+BIN_SHA=$(sha256sum "$BIN_RUN" | cut -c1-12)
+BIN_MTIME=$(date -u -r "$BIN" '+%Y-%m-%d %H:%M:%S UTC')
+GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " + uncommitted changes" || true)
 
 cleanup() {
 	local rc=$? pid i
@@ -125,6 +133,56 @@ cpu_ticks() {
 	echo $((${12} + ${13})) # fields 14 (utime) and 15 (stime)
 }
 
+# utime+stime+cutime+cstime of a live process (its reaped children included);
+# 0 if it is gone.
+proc_ticks_all() {
+	local line rest
+	read -r line <"/proc/$1/stat" 2>/dev/null || { echo 0; return; }
+	rest=${line##*) }
+	# shellcheck disable=SC2086
+	set -- $rest
+	echo $((${12} + ${13} + ${14} + ${15}))
+}
+
+# Background load: CPU the machine spent in user+nice+system (/proc/stat,
+# all CPUs) during a measured run, minus what the bench itself used (the
+# server, and wrk and helpers, which are this shell's reaped children:
+# cutime+cstime of $$). Interrupt time is left out: loopback networking is
+# charged there. Also reports steal (time the hypervisor took away).
+sys_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat; }
+self_child_ticks() {
+	local line rest
+	read -r line <"/proc/$$/stat"
+	rest=${line##*) }
+	# shellcheck disable=SC2086
+	set -- $rest
+	echo $((${14} + ${15}))
+}
+other_begin() { read -r OB_SYS OB_STEAL < <(sys_ticks); OB_CHILD=$(self_child_ticks); }
+other_end() { # <ticks used by our own live processes during the window> <seconds>
+	local sys steal child
+	child=$(self_child_ticks)
+	read -r sys steal < <(sys_ticks)
+	M_OTHER=$(awk -v t="$((sys - OB_SYS - (child - OB_CHILD) - $1))" -v hz="$CLK_TCK" -v d="$2" \
+		'BEGIN { v = 100 * t / hz / d; if (v < 0) v = 0; printf "%.0f%%", v }')
+	M_STEAL=$(awk -v t="$((steal - OB_STEAL))" -v hz="$CLK_TCK" -v d="$2" 'BEGIN { printf "%.0f%%", 100 * t / hz / d }')
+	OTHER_LOG+=("$M_LABEL: background ${M_OTHER}, steal ${M_STEAL}")
+	if awk -v v="${M_OTHER%\%}" -v s="${M_STEAL%\%}" 'BEGIN { exit !(v + 0 > 5 || s + 0 > 5) }'; then
+		NOISY+=("$M_LABEL (background ${M_OTHER} of a core, steal ${M_STEAL})")
+	fi
+}
+OTHER_LOG=() NOISY=()
+
+# Before anything starts: how busy is the machine already (2 s sample)?
+read -r PRE_SYS _ < <(sys_ticks)
+sleep 2
+read -r POST_SYS _ < <(sys_ticks)
+IDLE_CHECK=$(awk -v t="$((POST_SYS - PRE_SYS))" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f%%", 100 * t / hz / 2 }')
+if awk -v v="${IDLE_CHECK%\%}" 'BEGIN { exit !(v + 0 > 5) }'; then
+	log "warning: the machine is already busy (${IDLE_CHECK} of a core in use before the bench); figures will be noisy"
+	NOISY+=("before the start (${IDLE_CHECK} of a core already in use)")
+fi
+
 cpu_ticks_sum() { local t=0 p; for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 
 # Converts a wrk duration (e.g. 812.00us, 1.23ms, 2.01s, 1.50m) to ms.
@@ -152,13 +210,13 @@ WRK_LOG=() # "label|command" of every measured wrk run, for RESULTS.md
 # session token is replaced by <token>, the Lua script path made relative,
 # arguments with spaces single-quoted.
 shell_join() {
-	local a out=()
+	local a words=()
 	for a in "$@"; do
 		[[ -n ${COOKIE:-} ]] && a=${a//"$COOKIE"/<token>}
 		a=${a//"$BENCH_DIR"/bench}
-		if [[ $a == *[[:space:]]* ]]; then out+=("'$a'"); else out+=("$a"); fi
+		if [[ $a == *[[:space:]]* ]]; then words+=("'$a'"); else words+=("$a"); fi
 	done
-	echo "${out[*]}"
+	echo "${words[*]}"
 }
 
 # run_wrk <out-file> <duration> <wrk args...>: wrk pinned to core 1.
@@ -225,6 +283,19 @@ mkdir -p "$GH_DATA"
 GH_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 [[ ${#GH_SECRET} -eq 64 ]] || die "could not generate a secret"
 
+# Better-Auth's default per-IP limits on /api/auth (get-session 100 per 10 s,
+# sign-in 3 per 10 s) would turn a load test from one address into 429s. The
+# bench measures throughput, so it switches those defaults off; the rate
+# limiter itself stays enabled (no rules match), so its per-request check is
+# still paid. Builds without the setting reject unknown variables: probe.
+EXTRA_ENV=()
+RATE_LIMIT_NOTE="(this build has no rate_limits.auth_defaults setting)"
+if GATEHOUSE_DATA_DIR=$GH_DATA GATEHOUSE_SECRET=$GH_SECRET GATEHOUSE_AUTH_RATE_LIMITS=false \
+	"$BIN_RUN" config check >/dev/null 2>&1; then
+	EXTRA_ENV+=(GATEHOUSE_AUTH_RATE_LIMITS=false)
+	RATE_LIMIT_NOTE="GATEHOUSE_AUTH_RATE_LIMITS=false (Better-Auth's per-IP /api/auth limits off; limiter on, no rules)"
+fi
+
 # start_gatehouse <cpu-list> <label>: sets GH_PID, GH_URL.
 start_gatehouse() {
 	local cpus=$1 label=$2 port
@@ -235,7 +306,8 @@ start_gatehouse() {
 		GATEHOUSE_HTTP_THREADS=1 \
 		GATEHOUSE_WORKERS=1 \
 		GATEHOUSE_LOG_LEVEL=warn \
-		taskset -c "$cpus" "$BIN" serve >"$TMP/$label.log" 2>&1 &
+		env ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} \
+		taskset -c "$cpus" "$BIN_RUN" serve >"$TMP/$label.log" 2>&1 &
 	GH_PID=$!
 	PIDS+=("$GH_PID")
 	GH_URL=http://127.0.0.1:$port
@@ -258,16 +330,19 @@ COOKIE_HDR="Cookie: better-auth.session_token=$COOKIE"
 
 check_session() {
 	local body
-	body=$(curl -fsS --max-time 10 -H "$COOKIE_HDR" "$GH_URL/api/auth/get-session") ||
-		die "get-session with the bench cookie failed"
+	local code
+	code=$(curl -sS --max-time 10 -o "$TMP/check.body" -w '%{http_code}' -H "$COOKIE_HDR" "$GH_URL/api/auth/get-session") ||
+		die "get-session with the bench cookie failed (curl error)"
+	body=$(cat "$TMP/check.body")
+	[[ $code == 200 ]] || die "get-session with the bench cookie answered $code: $body"
 	[[ $body == *'"session"'* ]] || die "get-session did not return a session: $body"
 }
 check_session
 log "signed up $EMAIL; get-session returns a session"
 
 # Results: one row per scenario. Arrays indexed by row.
-R_NAME=() R_RPS=() R_P99=() R_CPU=() R_RATIO=() R_ERR=()
-add_row() { R_NAME+=("$1"); R_RPS+=("$2"); R_P99+=("$3"); R_CPU+=("$4"); R_RATIO+=("$5"); R_ERR+=("$6"); }
+R_NAME=() R_RPS=() R_P99=() R_CPU=() R_RATIO=() R_ERR=() R_BG=()
+add_row() { R_NAME+=("$1"); R_RPS+=("$2"); R_P99+=("$3"); R_CPU+=("$4"); R_RATIO+=("$5"); R_ERR+=("$6"); R_BG+=("${7:-$M_OTHER}"); }
 
 # measure <out> <label> <pids-for-cpu...> -- <wrk args>: warm-up, then the
 # measured run with CPU accounting. Sets M_CPU_US (server CPU µs in total).
@@ -279,9 +354,12 @@ measure() {
 	log "$label: warm-up ${WARMUP}s"
 	warmup "$@"
 	log "$label: measuring ${DURATION}s"
+	M_LABEL=$label
+	other_begin
 	t0=$(cpu_ticks_sum "${pids[@]}")
 	run_wrk "$out" "$DURATION" "$@"
 	t1=$(cpu_ticks_sum "${pids[@]}")
+	other_end "$((t1 - t0))" "$DURATION"
 	M_CPU_US=$(((t1 - t0) * 1000000 / CLK_TCK))
 	WRK_LOG+=("$label|taskset -c 1 wrk -t1 -d${DURATION}s --latency $(shell_join "$@")")
 }
@@ -375,7 +453,7 @@ summarise_threads() { # sample file
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-FL_P99S=() FL_RPSS=() FL_TICKS=0 FL_OK=0 FL_OTHER=0 FL_SECS_SUM=0 FL_ERRS="" FL_DETAIL=()
+FL_BG=() FL_P99S=() FL_RPSS=() FL_TICKS=0 FL_OK=0 FL_OTHER=0 FL_SECS_SUM=0 FL_ERRS="" FL_DETAIL=()
 for ((r = 1; r <= FLOOD_RUNS; r++)); do
 	log "sign-in flood $r/$FLOOD_RUNS: wrk -c8 for ${FLOOD_SECS}s in the background; get-session -c16 after ${WARMUP}s"
 	taskset -c 1 wrk -t1 -c8 -d"${FLOOD_SECS}s" --latency -s "$LUA" "$GH_URL/api/auth/sign-in/email" \
@@ -387,9 +465,17 @@ for ((r = 1; r <= FLOOD_RUNS; r++)); do
 	sample_threads "$GH_PID" "$TMP/threads.$r" "$TMP/sampler.stop" &
 	SAMPLER_PID=$!
 	PIDS+=("$SAMPLER_PID")
+	M_LABEL="flood run $r"
+	other_begin
+	F0=$(proc_ticks_all "$FLOOD_PID")
+	S0=$(proc_ticks_all "$SAMPLER_PID")
 	T0=$(cpu_ticks "$GH_PID")
 	run_wrk "$TMP/floodgs.$r.out" "$DURATION" -c16 -H "$COOKIE_HDR" "$GH_URL/api/auth/get-session"
 	T1=$(cpu_ticks "$GH_PID")
+	F1=$(proc_ticks_all "$FLOOD_PID")
+	S1=$(proc_ticks_all "$SAMPLER_PID")
+	other_end "$((T1 - T0 + F1 - F0 + S1 - S0))" "$DURATION"
+	FL_BG+=("$M_OTHER")
 	touch "$TMP/sampler.stop"
 	wait "$SAMPLER_PID" || true
 	forget_pid "$SAMPLER_PID"
@@ -421,8 +507,8 @@ FL_CPU_PCT=$(awk -v t="$FL_TICKS" -v hz="$CLK_TCK" -v d="$((DURATION * FLOOD_RUN
 P99_LIST=$(printf '%s / ' "${FL_P99S[@]}")
 P99_LIST=${P99_LIST% / }
 add_row "**get-session during sign-in flood** (gatehouse cores 0,1, 1 HTTP thread + 1 worker; get-session -c16 + sign-in -c8, both wrk on core 1; median of $FLOOD_RUNS runs, p99 per run: $P99_LIST ms)" \
-	"$(fmt_rps "$FGS_RPS")" "**$FGS_P99 ms**" "n/a (process at ${FL_CPU_PCT}% CPU, mostly hashing)" "$(ratio "$FGS_RPS" "$NGINX_RPS")" "${FL_ERRS:-0}"
-add_row "sign-in flood itself, during the above (-c8; 200s over all runs)" "$FL_RATE" "see below" "—" "—" "non-200 seen by Lua: $FL_OTHER"
+	"$(fmt_rps "$FGS_RPS")" "**$FGS_P99 ms**" "n/a (process at ${FL_CPU_PCT}% CPU, mostly hashing)" "$(ratio "$FGS_RPS" "$NGINX_RPS")" "${FL_ERRS:-0}" "$(IFS=/; echo "${FL_BG[*]}")"
+add_row "sign-in flood itself, during the above (-c8; 200s over all runs)" "$FL_RATE" "see below" "—" "—" "non-200 seen by Lua: $FL_OTHER" "—"
 check_session
 
 # ------------------------------------------------------------- report
@@ -431,10 +517,10 @@ GOAL1=$(verdict "$(awk -v a="$GS_RPS" -v b="$NGINX_RPS" 'BEGIN { print (b > 0 &&
 GOAL2=$(verdict "$(awk -v p="$FGS_P99" 'BEGIN { print (p != "?" && p + 0 <= 2.0) }')")
 
 TABLE=$(
-	echo "| scenario | req/s | p99 | CPU µs/req (server) | ratio to nginx req/s | errors |"
-	echo "|---|---:|---:|---:|---:|---|"
+	echo "| scenario | req/s | p99 | CPU µs/req (server) | ratio to nginx req/s | errors | background CPU |"
+	echo "|---|---:|---:|---:|---:|---|---:|"
 	for i in "${!R_NAME[@]}"; do
-		printf '| %s | %s | %s | %s | %s | %s |\n' "${R_NAME[$i]}" "${R_RPS[$i]}" "${R_P99[$i]}" "${R_CPU[$i]}" "${R_RATIO[$i]}" "${R_ERR[$i]}"
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${R_NAME[$i]}" "${R_RPS[$i]}" "${R_P99[$i]}" "${R_CPU[$i]}" "${R_RATIO[$i]}" "${R_ERR[$i]}" "${R_BG[$i]}"
 	done
 )
 GOALS=$(
@@ -455,23 +541,31 @@ server_stderr() {
 }
 STDERR_LINES=$(server_stderr | head -n 40)
 
-GH_VERSION=$("$BIN" version 2>&1 | head -n 1)
+GH_VERSION=$("$BIN_RUN" version 2>&1 | head -n 1)
 NGINX_VERSION=$(nginx -v 2>&1 | head -n 1)
 WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | sed 's/ Copyright.*//' || true)
 CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-GIT_DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (+ uncommitted changes)" || true)
 
 REPORT=$(
 	echo "## Run $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo
-	echo "- kernel: \`$(uname -r)\`; CPU: $CPU_MODEL; $NCPU cores online; load average at start: $LOADAVG_START (other load on the machine skews every figure)"
-	echo "- gatehouse: \`$GH_VERSION\` (git $GIT_REV$GIT_DIRTY); nginx: \`$NGINX_VERSION\`; wrk: \`$WRK_VERSION\`"
+	echo "- kernel: \`$(uname -r)\`; CPU: $CPU_MODEL; $NCPU cores online; load average at start: $LOADAVG_START; CPU in use before start: $IDLE_CHECK of a core (other load on the machine skews every figure)"
+	echo "- gatehouse: \`$GH_VERSION\`, binary ${BIN#"$ROOT"/} built $BIN_MTIME, sha256 $BIN_SHA… (tree at start: git $GIT_REV$GIT_DIRTY); nginx: \`$NGINX_VERSION\`; wrk: \`$WRK_VERSION\`"
+	echo "- gatehouse settings: GATEHOUSE_HTTP_THREADS=1 GATEHOUSE_WORKERS=1 GATEHOUSE_LOG_LEVEL=warn, SQLite, default argon2id, cookie cache off; $RATE_LIMIT_NOTE"
 	echo "- command: \`$COMMAND_LINE\` (BENCH_DURATION=$DURATION, BENCH_WARMUP=$WARMUP; each measured run preceded by a ${WARMUP}s warm-up with the same arguments)"
 	echo
 	echo "$TABLE"
 	echo
 	echo "$GOALS"
+	if ((${#NOISY[@]})); then
+		echo
+		echo "**Warning: the machine was busy with other work during:** $(printf '%s; ' "${NOISY[@]}")"
+		echo "Those figures are not reliable; run again on a quiet machine."
+	fi
+	echo
+	echo "Background CPU = CPU used on the machine (user+nice+system+irq+softirq, all cores) during the"
+	echo "measured run that did not come from the server, wrk or this script, as % of one"
+	echo "core; steal per measured run: $(printf '%s; ' "${OTHER_LOG[@]}")"
 	echo
 	echo "Setup of the flood scenario: gatehouse restarted on the same database with"
 	echo "\`taskset -c 0,1\`, GATEHOUSE_HTTP_THREADS=1, GATEHOUSE_WORKERS=1 (one HTTP thread,"
@@ -520,6 +614,12 @@ What is measured, in one run on one machine, against nginx `return 200 "ok"`
 - **get-session p99 during a sign-in flood**: gatehouse on cores 0 and 1
   (1 HTTP thread + 1 hashing worker), wrk -c8 flooding sign-in and another
   wrk -c16 measuring get-session, both on core 1.
+
+The sign-in-flood scenario is repeated (3× by default) and its median p99 is
+judged: with three busy threads on two cores its tail swings from run to run.
+"background CPU" is CPU the machine spent on work other than the bench during
+the measured run; above 5 % the section carries a warning and its figures are
+not reliable.
 
 Goals (from SPEC "How good it must be", as set for this bench):
 

@@ -22,6 +22,8 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "mail/mail.h"
+#include "ratelimit/ratelimit.h"
+#include "ratelimit/rules.h"
 #include "store/store.h"
 
 #include <sodium.h>
@@ -278,12 +280,18 @@ int app_serve(struct gh_config *cfg)
 		fprintf(stderr, "gatehouse: could not create the bootstrap admin\n");
 		return 1;
 	}
+	rl_rules_init(cfg);
+	if (ratelimit_start(cfg->redis_url) != 0) {
+		fprintf(stderr, "gatehouse: rate_limits.redis_url is not a redis:// URL\n");
+		return 1;
+	}
 	auth_core_register(cfg);
 	auth_account_register(cfg);
 	ops_register(cfg);
 	apikeys_register(cfg);
 	admin_register(cfg);
 	forward_auth_register(cfg);
+	router_set_precheck(GH_AUTH_BASE "/", rl_auth_precheck);
 	if (workers_start(cfg->workers, 4096) != 0 ||
 	    http_server_start(cfg, router_lookup) != 0) {
 		fprintf(stderr, "gatehouse: cannot start the server on %s:%d\n", cfg->listen_host,
@@ -307,6 +315,7 @@ int app_serve(struct gh_config *cfg)
 	log_event(GH_LOG_INFO, "shutting down: draining requests", NULL);
 	http_server_stop(10.0);
 	workers_stop(); /* runs every queued job (session refreshes, resets) first */
+	ratelimit_stop();
 	apikey_shutdown(); /* writes the last usage counters */
 	session_shutdown();
 	store_close();

@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "ratelimit/ratelimit.h"
 
 #include <sodium.h>
 
@@ -476,7 +477,54 @@ static bool delete_key(struct gh_request *req, json_t *body, struct gh_error *er
 }
 
 /* {key, permissions?} → {valid, error, key}. The answer is 200 either way, as
- * Better-Auth's server-side verify returns. */
+ * Better-Auth's server-side verify returns. Order: checks (no charge) → the
+ * key's own rate limit → charge, so a refused request never uses up a use. */
+
+struct verify_pending {
+	struct gh_request *req;
+	struct gh_key_identity id;
+	struct gh_rl_check check;
+};
+
+static void verify_answer(struct gh_request *req, struct gh_key_identity *id,
+			  const struct gh_rl_result *rl)
+{
+	struct gh_error kerr = {0};
+	json_t *out = json_object();
+	bool ok = !rl || rl->allowed;
+	if (!ok) {
+		json_t *e = json_pack("{s:s, s:s, s:{s:I}}", "message", "Rate limit exceeded.", "code",
+				      "RATE_LIMITED", "details", "tryAgainIn",
+				      (json_int_t)rl->retry_after_ms);
+		json_object_set_new(out, "valid", json_false());
+		json_object_set_new(out, "error", e);
+		json_object_set_new(out, "key", json_null());
+	} else if (!apikey_charge(id, &kerr)) {
+		json_object_set_new(out, "valid", json_false());
+		json_object_set_new(out, "error", json_pack("{s:s, s:s}", "message", kerr.message, "code", kerr.code));
+		json_object_set_new(out, "key", json_null());
+	} else {
+		json_t *row = json_object();
+		json_object_set_new(row, "id", json_string(id->key_id));
+		json_object_set_new(row, "start", json_string(id->start));
+		json_object_set_new(row, "referenceId", json_string(id->owner_id));
+		json_object_set_new(row, "userId", json_string(id->owner_id));
+		json_object_set_new(row, "remaining", id->remaining >= 0 ? json_integer(id->remaining > 0 ? id->remaining - 1 : 0) : json_null());
+		json_object_set_new(row, "role", json_string(id->role));
+		json_object_set_new(out, "valid", json_true());
+		json_object_set_new(out, "error", json_null());
+		json_object_set_new(out, "key", row);
+	}
+	resp_json(req, 200, out);
+}
+
+static void verify_rate_checked(void *arg, const struct gh_rl_result *res)
+{
+	struct verify_pending *p = arg;
+	verify_answer(p->req, &p->id, res);
+	req_complete(p->req);
+}
+
 static bool verify_key(struct gh_request *req, json_t *body, struct gh_error *err)
 {
 	const char *key;
@@ -496,30 +544,35 @@ static bool verify_key(struct gh_request *req, json_t *body, struct gh_error *er
 		for (int i = 0; i < n; i++)
 			required[i] = perms[i];
 	}
-	struct gh_key_identity id;
+	struct verify_pending *vp = req_alloc(req, sizeof *vp);
+	memset(vp, 0, sizeof *vp);
+	vp->req = req;
 	struct gh_error kerr = {0};
-	json_t *out = json_object();
-	if (apikey_verify(key, required, n, true, &id, &kerr)) {
-		json_t *row = json_object();
-		json_object_set_new(row, "id", json_string(id.key_id));
-		json_object_set_new(row, "start", json_string(id.start));
-		json_object_set_new(row, "referenceId", json_string(id.owner_id));
-		json_object_set_new(row, "userId", json_string(id.owner_id));
-		json_object_set_new(row, "remaining", id.remaining >= 0 ? json_integer(id.remaining) : json_null());
-		json_object_set_new(row, "role", json_string(id.role));
-		json_object_set_new(out, "valid", json_true());
-		json_object_set_new(out, "error", json_null());
-		json_object_set_new(out, "key", row);
-	} else {
-		if (kerr.status >= 500) {
-			json_decref(out);
+	if (!apikey_verify(key, required, n, false, &vp->id, &kerr)) {
+		if (kerr.status >= 500)
 			return error_set(err, kerr.status, kerr.code, "%s", kerr.message);
-		}
-		json_object_set_new(out, "valid", json_false());
-		json_object_set_new(out, "error", json_pack("{s:s, s:s}", "message", kerr.message, "code", kerr.code));
-		json_object_set_new(out, "key", json_null());
+		resp_json(req, 200, json_pack("{s:b, s:{s:s, s:s}, s:n}", "valid", 0, "error", "message",
+					      kerr.message, "code", kerr.code, "key"));
+		return true;
 	}
-	resp_json(req, 200, out);
+	if (!vp->id.rate_limit_enabled) {
+		verify_answer(req, &vp->id, NULL);
+		return true;
+	}
+	snprintf(vp->check.key, sizeof vp->check.key, "k:%s", vp->id.key_id);
+	vp->check.limit = vp->id.rate_limit_max;
+	vp->check.window_ms = vp->id.rate_limit_window_ms;
+	vp->check.on_redis_failure = GH_RATE_FAIL_LOCAL;
+	vp->check.policy_name = "api-key";
+	struct gh_rl_result res;
+	if (strcmp(ratelimit_redis_state(), "disabled") == 0) {
+		ratelimit_check_local(&vp->check, 1, clock_now_ms(), &res);
+		verify_answer(req, &vp->id, &res);
+		return true;
+	}
+	req_defer(req); /* before the check: Redis may answer first */
+	if (ratelimit_check(&vp->check, 1, clock_now_ms(), &res, verify_rate_checked, vp))
+		verify_rate_checked(vp, &res);
 	return true;
 }
 

@@ -44,6 +44,8 @@
 #include "http/cookie.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "ratelimit/rules.h"
+#include "core/clock.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,8 +69,8 @@ struct original {
 /* Everything the decision found out. */
 struct verdict {
 	int status; /* 200, 401, 403 */
-	const char *code;
-	const char *message;
+	const char *code; /* static strings only */
+	char message[GH_ERROR_MSG_MAX];
 	const char *www_error; /* RFC 6750 error attribute or NULL */
 	const char *scope;     /* for insufficient_scope */
 	bool has_identity;
@@ -165,7 +167,7 @@ static void deny(struct verdict *v, int status, const char *code, const char *me
 {
 	v->status = status;
 	v->code = code;
-	v->message = message;
+	snprintf(v->message, sizeof v->message, "%s", message);
 	v->www_error = www_error;
 }
 
@@ -259,11 +261,6 @@ static void decide(struct gh_request *req, const struct original *o, struct verd
 		v->scope = rule->arg;
 		return;
 	}
-	if (v->is_key) {
-		struct gh_error err = {0};
-		if (!apikey_charge(&v->key, &err)) /* the use counts only when allowed */
-			deny(v, err.status, err.code, err.message, NULL);
-	}
 }
 
 static void add_identity_headers(struct gh_request *req, const struct verdict *v)
@@ -355,19 +352,90 @@ static void answer(struct gh_request *req, enum flavor f, const struct original 
 	resp_fail(req, status, v->code, v->message);
 }
 
-static void handle(struct gh_request *req, enum flavor f)
-{
+/* A request waiting for Redis: everything needed to finish it later. */
+struct pending {
+	struct gh_request *req;
+	enum flavor flavor;
 	struct original o;
 	struct verdict v;
-	read_original(req, f, &o);
-	decide(req, &o, &v);
-	if (v.status != 200 && log_enabled(GH_LOG_INFO)) {
-		char st[8];
-		snprintf(st, sizeof st, "%d", v.status);
-		log_event(GH_LOG_INFO, "forward-auth denied", "status", st, "code", v.code, "method",
-			  o.method_name, "path", o.path, "ip", req->client_ip, NULL);
+	struct gh_rl_check checks[GH_RL_MAX_CHECKS];
+	int n;
+};
+
+static void log_denial(struct gh_request *req, const struct original *o, const struct verdict *v)
+{
+	if (!log_enabled(GH_LOG_INFO))
+		return;
+	char st[8];
+	snprintf(st, sizeof st, "%d", v->status);
+	log_event(GH_LOG_INFO, "forward-auth denied", "status", st, "code", v->code, "method",
+		  o->method_name, "path", o->path, "ip", req->client_ip, NULL);
+}
+
+/* After the rate limits: charge the key's use, answer. */
+static void finish(struct pending *p, const struct gh_rl_result *res)
+{
+	struct gh_request *req = p->req;
+	if (res && !res->allowed) {
+		rl_deny(req, p->checks, p->n, res, p->flavor == FLAVOR_NGINX ? 403 : 429);
+		return;
 	}
-	answer(req, f, &o, &v);
+	if (p->v.status == 200 && p->v.is_key) {
+		struct gh_error err = {0};
+		if (!apikey_charge(&p->v.key, &err)) /* a use counts only when allowed */
+			deny(&p->v, err.status, err.code, err.message, NULL);
+	}
+	if (p->v.status != 200)
+		log_denial(req, &p->o, &p->v);
+	if (res)
+		rl_add_headers(req, p->checks, p->n, res);
+	answer(req, p->flavor, &p->o, &p->v);
+}
+
+static void rate_checked(void *arg, const struct gh_rl_result *res)
+{
+	struct pending *p = arg;
+	finish(p, res);
+	req_complete(p->req);
+}
+
+static void handle(struct gh_request *req, enum flavor f)
+{
+	struct pending *p = req_alloc(req, sizeof *p);
+	p->req = req;
+	p->flavor = f;
+	p->n = 0;
+	read_original(req, f, &p->o);
+	decide(req, &p->o, &p->v);
+	if (p->v.status == 200) {
+		const struct verdict *v = &p->v;
+		struct rl_subject who = {.ip = req->client_ip};
+		if (v->is_key) {
+			who.user_id = v->key.owner_id;
+			who.role = v->key.role;
+			who.key_id = v->key.key_id;
+			who.key_limit = v->key.rate_limit_enabled;
+			who.key_window_ms = v->key.rate_limit_window_ms;
+			who.key_max = v->key.rate_limit_max;
+		} else if (v->has_identity) {
+			who.user_id = v->session.user.id;
+			who.role = v->session.user.role;
+		}
+		p->n = rl_rules_for_forward(p->o.path, &who, p->checks);
+	}
+	if (p->n == 0) {
+		finish(p, NULL);
+		return;
+	}
+	struct gh_rl_result res;
+	if (strcmp(ratelimit_redis_state(), "disabled") == 0) {
+		ratelimit_check_local(p->checks, p->n, clock_now_ms(), &res);
+		finish(p, &res);
+		return;
+	}
+	req_defer(req); /* before the check: Redis may answer before it returns */
+	if (ratelimit_check(p->checks, p->n, clock_now_ms(), &res, rate_checked, p))
+		rate_checked(p, &res);
 }
 
 static void h_nginx(struct gh_request *req) { handle(req, FLAVOR_NGINX); }

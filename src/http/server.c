@@ -152,7 +152,14 @@ void resp_json_text(struct gh_request *req, int status, const char *json)
 
 void resp_fail(struct gh_request *req, int status, const char *code, const char *message)
 {
-	json_t *o = json_pack("{s:s, s:s}", "message", message, "code", code);
+	/* never abort on a bad string: fall back to a fixed message */
+	json_t *o = json_pack("{s:s, s:s}", "message", message ? message : "", "code",
+			      code ? code : "INTERNAL_SERVER_ERROR");
+	if (!o)
+		o = json_pack("{s:s, s:s}", "message", "Error", "code",
+			      code ? code : "INTERNAL_SERVER_ERROR");
+	if (!o)
+		o = json_pack("{s:s, s:s}", "message", "Error", "code", "INTERNAL_SERVER_ERROR");
 	resp_json(req, status, o);
 }
 

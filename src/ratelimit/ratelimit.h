@@ -6,15 +6,22 @@
  * `window_ms`. Emission interval T = window_ms / limit; tolerance
  * tau = window_ms - T (so a fresh subject may burst `limit` requests at
  * once). Per key the state is one number, TAT (theoretical arrival time,
- * ms). A request at time `now` is allowed iff max(TAT, now) + T - window_ms
- * <= now; then TAT = max(TAT, now) + T. Denied requests do not change TAT.
+ * ms; kept exactly as ms + frac/limit since T is rarely whole, see
+ * gcra.h). A request at time `now` is allowed iff max(TAT, now) + T -
+ * window_ms <= now; then TAT = max(TAT, now) + T. Denied requests do not
+ * change TAT. Durations below are rounded up to whole ms.
  *   remaining = floor((window_ms - (max(TAT,now) + T - now)) / T) after the
- *               request (0..limit-1 when allowed; 0 when denied)
- *   reset_ms  = time until the bucket is full again = TAT - now
- *   retry_after_ms (denied) = max(TAT, now) + T - window_ms - now
+ *               request (0..limit-1 when allowed). When denied nothing is
+ *               charged: each rule shows its current value
+ *               floor((window_ms - (max(TAT,now) - now)) / T), which is 0
+ *               for the rules that failed.
+ *   reset_ms  = time until the bucket is full again = TAT - now (0 if idle)
+ *   retry_after_ms (denied) = max(TAT, now) + T - window_ms - now, the
+ *               largest among the failing rules; denied_index is the first.
  *
  * Several rules for one request are checked together, atomically: all pass
- * and all are charged, or the request is denied and none is charged.
+ * and all are charged, or the request is denied and none is charged. A key
+ * given twice in one request is charged twice.
  *
  * Storage:
  *   local — sharded hash tables (no global lock), bounded memory (a fixed
@@ -24,13 +31,18 @@
  *           per check (a Lua script doing the GCRA for all keys), pipelined
  *           (many checks in flight on one connection), a small pool of
  *           connections, reconnect with exponential backoff (100 ms..5 s).
- *           When Redis is unreachable each rule falls back per its
- *           `on_redis_failure`: LOCAL (in-process limits; default), OPEN
- *           (allow), CLOSED (deny with 503-style result).
+ *           The script reads Redis's clock (TIME), so every node agrees;
+ *           now_ms only serves the local store and the fallback.
+ *           When Redis is unreachable, or a check has waited 1 s, each rule
+ *           falls back per its `on_redis_failure`: LOCAL (in-process
+ *           limits; default), OPEN (allow), CLOSED (deny with a 503-style
+ *           result: store_failed, retry_after_ms 1000). Any CLOSED rule
+ *           denies; otherwise the LOCAL rules decide and OPEN rules pass.
  *
  * Threads: ratelimit_start/stop on the main thread. ratelimit_check from any
  * thread; its callback runs either inline (local; return value true) or on
- * the Redis thread (return value false).
+ * the Redis thread (return value false). A callback on the Redis thread must
+ * not block (it delays every other check); it may call ratelimit_check.
  */
 #ifndef GH_RATELIMIT_RATELIMIT_H
 #define GH_RATELIMIT_RATELIMIT_H
@@ -64,7 +76,9 @@ struct gh_rl_result {
 typedef void (*gh_rl_done)(void *arg, const struct gh_rl_result *res);
 
 /* redis_url NULL: local only. "redis://host:port[/db]" (no auth for now).
- * Returns 0 or -1 (bad URL). Redis being down at start is not an error. */
+ * Returns 0 or -1 (bad URL, or already started). Redis being down at start
+ * is not an error. Waits up to about 1 s for the first connection, so the
+ * first requests do not all fall back. */
 int ratelimit_start(const char *redis_url);
 void ratelimit_stop(void);
 

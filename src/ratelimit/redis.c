@@ -351,10 +351,13 @@ static void schedule_retry(struct conn *c)
 }
 
 /* hiredis is about to free the context (it has already answered every
- * pending callback with NULL) and close the socket. */
+ * pending callback with NULL) and close the socket: a lost or failed
+ * connection, unless we are stopping. */
 static void ev_cleanup(void *p)
 {
 	struct conn *c = p;
+	if (!atomic_load(&stopping))
+		count_error();
 	watch(c, 0);
 	assert(!c->head && !c->overdue);
 	schedule_retry(c);
@@ -433,7 +436,8 @@ static void on_reply(redisAsyncContext *ac, void *r, void *privdata)
 		return;
 	}
 	if (!reply) { /* the connection is going away */
-		count_error();
+		if (!atomic_load(&stopping))
+			count_error();
 		fail_over(it);
 		return;
 	}
@@ -469,7 +473,6 @@ static void on_handshake(redisAsyncContext *ac, void *r, void *privdata)
 	bool ok = privdata ? reply->type == REDIS_REPLY_STRING && reply->len == 40
 			   : reply->type == REDIS_REPLY_STATUS;
 	if (!ok) {
-		count_error();
 		log_event(GH_LOG_WARN, "rate limit store refused the handshake", "detail",
 			  reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply", NULL);
 		redisAsyncFree(ac); /* deferred by hiredis until this callback returns */
@@ -551,7 +554,6 @@ static void run_timers(void)
 			if (now >= c->retry_at)
 				conn_connect(c);
 		} else if (c->phase == CONN_HANDSHAKE && now >= c->deadline) {
-			count_error();
 			log_event(GH_LOG_DEBUG, "rate limit store: connect timed out", NULL);
 			redisAsyncFree(c->ac); /* -> ev_cleanup */
 		} else if (c->phase == CONN_READY) {

@@ -347,7 +347,7 @@ describe('api keys', () => {
   // Better-Auth: per-key limit -> verify fails with 429 RATE_LIMITED
   // (REFERENCE-better-auth §5). gatehouse accepts the fields; apikey.h leaves
   // enforcement to the rate-limit module, which src/ratelimit does not have yet.
-  test('per-key rate limit set by an admin is enforced (RATE_LIMITED)', { todo: 'per-key limits are not enforced yet (src/ratelimit in progress)' }, async () => {
+  test('per-key rate limit set by an admin is enforced (RATE_LIMITED)', async () => {
     const admin = await newAdmin(gh.srv, 'rl');
     const u = await newUser(gh.srv, 'rl-owner');
     const row = await createKey(admin, { name: 'rl', userId: u.user.id, rateLimitEnabled: true, rateLimitMax: 2, rateLimitTimeWindow: 60_000 });
