@@ -291,6 +291,7 @@ int app_serve(struct gh_config *cfg)
 	apikeys_register(cfg);
 	admin_register(cfg);
 	forward_auth_register(cfg);
+	ratelimit_info_register(cfg);
 	router_set_precheck(GH_AUTH_BASE "/", rl_auth_precheck);
 	if (workers_start(cfg->workers, 4096) != 0 ||
 	    http_server_start(cfg, router_lookup) != 0) {

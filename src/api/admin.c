@@ -13,6 +13,7 @@
 #include "api/handlers.h"
 #include "api/json.h"
 #include "auth/apikey.h"
+#include "auth/lockout.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "auth/token.h"
@@ -274,6 +275,27 @@ static bool set_user_password(struct gh_request *req, json_t *body, struct gh_er
 	return true;
 }
 
+/* Lifts a sign-in lockout (gatehouse extension): {userId} */
+static bool unlock_user(struct gh_request *req, json_t *body, struct gh_error *err)
+{
+	struct gh_auth a;
+	const char *id;
+	struct gh_user u;
+	if (!require_admin(req, &a, "YOU_ARE_NOT_ALLOWED_TO_UNLOCK_USERS", err) ||
+	    !body_string(body, "userId", true, GH_ID_LEN, &id, err) || !load_user(id, &u, err))
+		return false;
+	char key[GH_EMAIL_MAX + 16];
+	snprintf(key, sizeof key, "email:%s", u.email);
+	lockout_unlock(key);
+	if (u.has_username) {
+		snprintf(key, sizeof key, "username:%s", u.username);
+		lockout_unlock(key);
+	}
+	log_event(GH_LOG_INFO, "sign-in lockout lifted", "user", id, "by", a.user.id, NULL);
+	resp_json_text(req, 200, "{\"success\":true}");
+	return true;
+}
+
 /* ---- sessions ---- */
 
 static void add_session(const struct gh_session *s, void *ctx)
@@ -467,6 +489,7 @@ BODY_ROUTE(h_list_user_sessions, list_user_sessions)
 BODY_ROUTE(h_revoke_user_session, revoke_user_session)
 BODY_ROUTE(h_revoke_user_sessions, revoke_user_sessions)
 BODY_ROUTE(h_has_permission, has_permission)
+BODY_ROUTE(h_unlock_user, unlock_user)
 
 void admin_register(const struct gh_config *cfg)
 {
@@ -485,5 +508,6 @@ void admin_register(const struct gh_config *cfg)
 	router_add(GH_POST, ADMIN("revoke-user-session"), h_revoke_user_session, GH_ROUTE_SLOW);
 	router_add(GH_POST, ADMIN("revoke-user-sessions"), h_revoke_user_sessions, GH_ROUTE_SLOW);
 	router_add(GH_POST, ADMIN("has-permission"), h_has_permission, GH_ROUTE_SLOW);
+	router_add(GH_POST, ADMIN("unlock-user"), h_unlock_user, GH_ROUTE_SLOW);
 #undef ADMIN
 }

@@ -23,6 +23,7 @@ void ops_register(const struct gh_config *cfg);
 void apikeys_register(const struct gh_config *cfg);
 void admin_register(const struct gh_config *cfg);
 void forward_auth_register(const struct gh_config *cfg);
+void ratelimit_info_register(const struct gh_config *cfg);
 
 /* "/api/auth" */
 #define GH_AUTH_BASE "/api/auth"

@@ -225,3 +225,22 @@ void ratelimit_local_reset(void)
 		pthread_mutex_unlock(&shards[i].mu);
 	}
 }
+
+void ratelimit_peek_local(const struct gh_rl_check *checks, int n, int64_t now_ms,
+			  int64_t *remaining, int64_t *reset_ms)
+{
+	pthread_once(&init_once, init_tables);
+	for (int i = 0; i < n && i < GH_RL_MAX_CHECKS; i++) {
+		struct key_id id = key_hash(checks[i].key);
+		struct shard *s = &shards[shard_of(id)];
+		int64_t limit = gcra_clamp_limit(checks[i].limit);
+		pthread_mutex_lock(&s->mu);
+		const struct slot *e = slot_find(s, id);
+		struct gcra_tat tat = e ? gcra_tat_rescale((struct gcra_tat){e->tat_ms, e->tat_frac},
+							   e->limit, limit)
+					: (struct gcra_tat){0, 0};
+		pthread_mutex_unlock(&s->mu);
+		gcra_peek(limit, gcra_clamp_window(checks[i].window_ms), tat, now_ms, &remaining[i],
+			  &reset_ms[i]);
+	}
+}

@@ -93,6 +93,11 @@ bool ratelimit_check(const struct gh_rl_check *checks, int n, int64_t now_ms,
 void ratelimit_check_local(const struct gh_rl_check *checks, int n, int64_t now_ms,
 			   struct gh_rl_result *out);
 
+/* Uncharged state of each check in the in-process store: how many requests
+ * would pass now and when the bucket is full again (GET /api/auth/rate-limit). */
+void ratelimit_peek_local(const struct gh_rl_check *checks, int n, int64_t now_ms,
+			  int64_t *remaining, int64_t *reset_ms);
+
 /* "up", "down" or "disabled" (no Redis configured); for /readyz and /metrics. */
 const char *ratelimit_redis_state(void);
 /* counters for /metrics */

@@ -31,18 +31,15 @@ static bool path_selects(const char *rule_path, const char *path)
 	return strcmp(rule_path, path) == 0;
 }
 
-/* Adds the configured rules of `scope` that select this request. */
-static int add_config_rules(enum gh_rate_scope scope, const char *path, const struct rl_subject *who,
-			    struct gh_rl_check *checks, int n)
+/* Adds rule r when its path and role selectors pick this request. */
+static int add_config_rules_one(const struct gh_rate_rule *r, const char *path,
+				const struct rl_subject *who, struct gh_rl_check *checks, int n)
 {
-	for (int i = 0; i < cfg->n_rate_rules && n < GH_RL_MAX_CHECKS; i++) {
-		const struct gh_rate_rule *r = &cfg->rate_rules[i];
-		if (r->scope != GH_RATE_SCOPE_ALL && r->scope != scope)
-			continue;
-		if (!path_selects(r->path, path))
-			continue;
+	{
+		if (n >= GH_RL_MAX_CHECKS || !path_selects(r->path, path))
+			return n;
 		if (r->role && (!who->role || strcmp(r->role, who->role) != 0))
-			continue;
+			return n;
 		const char *subject;
 		switch (r->by) {
 		case GH_RATE_BY_IP: subject = who->ip; break;
@@ -52,13 +49,25 @@ static int add_config_rules(enum gh_rate_scope scope, const char *path, const st
 		default: subject = "*"; break;
 		}
 		if (!subject)
-			continue;
+			return n;
 		struct gh_rl_check *c = &checks[n++];
 		snprintf(c->key, sizeof c->key, "r:%s:%s", r->name, subject);
 		c->limit = r->limit;
 		c->window_ms = r->window_s * 1000;
 		c->on_redis_failure = r->on_redis_failure;
 		c->policy_name = r->name;
+	}
+	return n;
+}
+
+/* Adds the configured rules of `scope` that select this request. */
+static int add_config_rules(enum gh_rate_scope scope, const char *path, const struct rl_subject *who,
+			    struct gh_rl_check *checks, int n)
+{
+	for (int i = 0; i < cfg->n_rate_rules && n < GH_RL_MAX_CHECKS; i++) {
+		const struct gh_rate_rule *r = &cfg->rate_rules[i];
+		if (r->scope == GH_RATE_SCOPE_ALL || r->scope == scope)
+			n = add_config_rules_one(r, path, who, checks, n);
 	}
 	return n;
 }
@@ -75,6 +84,34 @@ int rl_rules_for_forward(const char *path, const struct rl_subject *who, struct 
 		c->window_ms = who->key_window_ms;
 		c->on_redis_failure = cfg->rate_limit_redis_failure;
 		c->policy_name = "api-key";
+	}
+	return n;
+}
+
+int rl_rules_for_caller(const struct rl_subject *who, struct gh_rl_check *checks,
+			const char **paths)
+{
+	int n = 0;
+	if (!cfg->rate_limit_enabled)
+		return 0;
+	for (int i = 0; i < cfg->n_rate_rules && n < GH_RL_MAX_CHECKS; i++) {
+		const struct gh_rate_rule *r = &cfg->rate_rules[i];
+		if (r->scope == GH_RATE_SCOPE_AUTH)
+			continue;
+		int before = n;
+		/* reuse the selector logic with the rule's own path as the request path */
+		n = add_config_rules_one(r, r->path ? r->path : "/", who, checks, n);
+		if (n > before)
+			paths[before] = r->path;
+	}
+	if (who->key_id && who->key_limit && n < GH_RL_MAX_CHECKS) {
+		struct gh_rl_check *c = &checks[n];
+		snprintf(c->key, sizeof c->key, "k:%s", who->key_id);
+		c->limit = who->key_max;
+		c->window_ms = who->key_window_ms;
+		c->on_redis_failure = cfg->rate_limit_redis_failure;
+		c->policy_name = "api-key";
+		paths[n++] = NULL;
 	}
 	return n;
 }

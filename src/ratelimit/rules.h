@@ -52,6 +52,12 @@ struct rl_subject {
 /* Fills checks (at most GH_RL_MAX_CHECKS); returns how many. */
 int rl_rules_for_forward(const char *path, const struct rl_subject *who, struct gh_rl_check *checks);
 
+/* Every forward rule that can apply to this caller, whatever the path (the
+ * rule's path selector, or NULL, in paths[i]); plus the key's own limit.
+ * For GET /api/auth/rate-limit. Returns how many (<= GH_RL_MAX_CHECKS). */
+int rl_rules_for_caller(const struct rl_subject *who, struct gh_rl_check *checks,
+			const char **paths);
+
 /* The precheck of every /api/auth route (http/server.h gh_precheck). */
 enum gh_check rl_auth_precheck(struct gh_request *req);
 
