@@ -148,7 +148,13 @@ bool policy_normalize_path(const char *in, char *out, size_t outsz)
 			free(dec);
 			return false;
 		}
-		if (c == '%' && i + 2 < n + 1 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
+		if (c == '%' && !(i + 2 < n + 1 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0)) {
+			/* a malformed escape ("%%32e") could turn into a new escape
+			 * once its neighbour is decoded: never guess */
+			free(dec);
+			return false;
+		}
+		if (c == '%') {
 			int v = hexval(in[i + 1]) * 16 + hexval(in[i + 2]);
 			if (v == '/' || v == '\\' || v == 0) {
 				free(dec);

@@ -23,8 +23,9 @@ const struct gh_policy_rule *policy_match(const char *host, const char *path,
  * "/api/v1/../internal" cannot pass as "/api/v1/...":
  *   - percent-encoded unreserved characters are decoded (RFC 3986 §6.2.2.2:
  *     "%2e" is "."), other escapes kept as they are;
- *   - an encoded slash or backslash ("%2f", "%5c") or a raw backslash makes
- *     the path unacceptable: upstreams disagree on what it means;
+ *   - an encoded slash or backslash ("%2f", "%5c"), a raw backslash or a
+ *     malformed escape ("%%32e", which would decode into "%2e") makes the
+ *     path unacceptable: upstreams disagree on what they mean;
  *   - "." and ".." segments are removed (RFC 3986 §5.2.4), and a ".." above
  *     the root makes the path unacceptable;
  *   - runs of slashes become one (nginx's merge_slashes).

@@ -149,6 +149,8 @@ static void path_normalisation(void **state)
 	normalised("/%7Euser/%41", "/~user/A");
 	normalised("/keep%20space", "/keep%20space");
 	normalised("relative", NULL);
+	normalised("/a/%%32e%%32e/x", NULL); /* would decode into %2e%2e */
+	normalised("/a/%zz", NULL);
 }
 
 int main(void)
