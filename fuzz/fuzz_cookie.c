@@ -35,12 +35,12 @@
 #define FIXED_SECRET "better-auth-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 
 static const char *const cookie_names[] = {
-	"better-auth.session_token",
-	"__Secure-better-auth.session_token",
-	"better-auth.session_data",
-	"better-auth.dont_remember",
-	"a",
-	"",
+    "better-auth.session_token",
+    "__Secure-better-auth.session_token",
+    "better-auth.session_data",
+    "better-auth.dont_remember",
+    "a",
+    "",
 };
 
 static void check_find(const char *header, size_t small)
@@ -175,8 +175,9 @@ static void check_sign_roundtrip(const char *token, const char *secret)
 	/* the session_data MAC: 43 base64url characters */
 	char *mac = fuzz_malloc(44);
 	cookie_signer_mac_b64url(&signer, token, tl, mac);
-	FUZZ_CHECK(strlen(mac) == 43 && strspn(mac, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						"abcdefghijklmnopqrstuvwxyz0123456789-_") == 43);
+	FUZZ_CHECK(strlen(mac) == 43 &&
+		   strspn(mac, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "abcdefghijklmnopqrstuvwxyz0123456789-_") == 43);
 	free(mac);
 
 	char *out = fuzz_malloc(tl + 1);
@@ -214,11 +215,11 @@ static void check_format_set(const char *name, const char *value, const char *do
 {
 	static const long max_ages[] = {-1, 0, 604800, LONG_MAX, LONG_MIN};
 	struct gh_cookie_attrs a = {
-		.max_age = max_ages[(ctl & 7) % 5],
-		.domain = (ctl & 8) ? domain : NULL,
-		.secure = ctl & 16,
-		.http_only = ctl & 32,
-		.same_site = same_site,
+	    .max_age = max_ages[(ctl & 7) % 5],
+	    .domain = (ctl & 8) ? domain : NULL,
+	    .secure = ctl & 16,
+	    .http_only = ctl & 32,
+	    .same_site = same_site,
 	};
 	size_t bigsz = strlen(name) + strlen(value) + strlen(domain) +
 		       (same_site ? strlen(same_site) : 0) + 128;
@@ -265,8 +266,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_encode_roundtrip(text, small);
 	check_sign_roundtrip(text, secret);
-	check_format_set(n > 1 ? parts[1] : "better-auth.session_token", text, domain,
-			 same_site, ctl, small);
+	check_format_set(n > 1 ? parts[1] : "better-auth.session_token", text, domain, same_site,
+			 ctl, small);
 
 	fuzz_free_parts(parts, n);
 	return 0;

@@ -20,13 +20,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* An invariant of the code under test: unlike assert(), never compiled out. */
-#define FUZZ_CHECK(cond)                                                                            \
-	do {                                                                                        \
-		if (!(cond)) {                                                                      \
+#define FUZZ_CHECK(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
 			fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__,     \
-				#cond);                                                             \
-			abort();                                                                    \
-		}                                                                                   \
+				#cond);                                                            \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* Exactly n bytes (ASan gives malloc(0) a block with no usable byte). */

@@ -35,11 +35,9 @@ struct field {
 /* sign-up (auth_core.c): name, email, password, image, callbackURL, username,
  * displayUsername; sign-in reads email with 256 */
 static const struct field fields[] = {
-	{"email", true, GH_EMAIL_MAX},    {"email", true, 256},
-	{"password", true, 4096},         {"name", true, GH_NAME_MAX},
-	{"image", false, GH_IMAGE_MAX},   {"callbackURL", false, 2048},
-	{"username", false, 64},          {"displayUsername", false, 64},
-	{"rememberMe", false, 16},
+    {"email", true, GH_EMAIL_MAX}, {"email", true, 256},           {"password", true, 4096},
+    {"name", true, GH_NAME_MAX},   {"image", false, GH_IMAGE_MAX}, {"callbackURL", false, 2048},
+    {"username", false, 64},       {"displayUsername", false, 64}, {"rememberMe", false, 16},
 };
 
 static void check_error(const struct gh_error *err, const char *key)
@@ -115,8 +113,7 @@ static uint8_t next_byte(struct byte_source *b)
 
 /* A string of up to cap-1 bytes: up to the next NUL of the input, or the
  * value of body[key] when it is a string. Always NUL-terminated. */
-static void fill_string(char *dst, size_t cap, struct byte_source *b, json_t *body,
-			const char *key)
+static void fill_string(char *dst, size_t cap, struct byte_source *b, json_t *body, const char *key)
 {
 	json_t *v = json_object_get(body, key);
 	if (json_is_string(v)) {

@@ -50,10 +50,11 @@ static void check_trusted_shape(const char *url)
 		origin[i] = (char)tolower((unsigned char)url[i]);
 	origin[olen] = 0;
 	const char *h = origin + (host - url);
-	bool allowed = strcmp(origin, "http://127.0.0.1:8080") == 0 ||
-		       strcmp(origin, "http://localhost:3000") == 0 ||
-		       (strncmp(origin, "https://", 8) == 0 && ends_with(h, hlen, ".example.com")) ||
-		       ends_with(h, hlen, ".trusted.org");
+	bool allowed =
+	    strcmp(origin, "http://127.0.0.1:8080") == 0 ||
+	    strcmp(origin, "http://localhost:3000") == 0 ||
+	    (strncmp(origin, "https://", 8) == 0 && ends_with(h, hlen, ".example.com")) ||
+	    ends_with(h, hlen, ".trusted.org");
 	FUZZ_CHECK(allowed);
 	free(origin);
 }

@@ -41,11 +41,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static bool initialised;
 	if (!initialised) {
 		const struct gh_password_params params = {
-			.min_length = MIN_LEN,
-			.max_length = MAX_LEN,
-			.memory_kib = 8192,
-			.iterations = 1,
-			.max_concurrent = 1,
+		    .min_length = MIN_LEN,
+		    .max_length = MAX_LEN,
+		    .memory_kib = 8192,
+		    .iterations = 1,
+		    .max_concurrent = 1,
 		};
 		FUZZ_CHECK(password_init(&params) == 0);
 		initialised = true;
@@ -62,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(common == 0 || common == 1);
 	FUZZ_CHECK(password_check_policy(pw, size) == verdict);
 
-	bool valid = size == 0 || (memchr(pw, 0, size) == NULL &&
-				   u8_check((const uint8_t *)pw, size) == NULL);
+	bool valid = size == 0 ||
+		     (memchr(pw, 0, size) == NULL && u8_check((const uint8_t *)pw, size) == NULL);
 	if (!valid) {
 		FUZZ_CHECK(verdict == GH_PASSWORD_INVALID);
 		FUZZ_CHECK(!common);
@@ -83,9 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(verdict == want);
 		for (size_t i = 0; i < size; i++) {
 			char c = pw[i];
-			pw[i] = c >= 'a' && c <= 'z' ? (char)(c - 32)
-			      : c >= 'A' && c <= 'Z' ? (char)(c + 32)
-						     : c;
+			pw[i] = c >= 'a' && c <= 'z'   ? (char)(c - 32)
+				: c >= 'A' && c <= 'Z' ? (char)(c + 32)
+						       : c;
 		}
 		FUZZ_CHECK(password_is_common(pw, size) == common);
 	}

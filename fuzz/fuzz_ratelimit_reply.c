@@ -42,7 +42,8 @@ static bool announces_huge_array(const uint8_t *data, size_t size)
 		if (data[i] != '*')
 			continue;
 		long count = 0;
-		for (size_t k = i + 1; k < size && k < i + 12 && data[k] >= '0' && data[k] <= '9'; k++)
+		for (size_t k = i + 1; k < size && k < i + 12 && data[k] >= '0' && data[k] <= '9';
+		     k++)
 			count = count * 10 + (data[k] - '0');
 		if (count > 4096)
 			return true;
@@ -71,14 +72,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const redisReply *r = reply;
 			struct gh_rl_result res;
 			if (redis_store_parse_reply(r, checks, n, &res) == 0) {
-				FUZZ_CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == (size_t)(2 + 2 * n));
+				FUZZ_CHECK(r->type == REDIS_REPLY_ARRAY &&
+					   r->elements == (size_t)(2 + 2 * n));
 				FUZZ_CHECK(res.allowed == (res.denied_index == -1));
 				FUZZ_CHECK(res.denied_index >= -1 && res.denied_index < n);
 				FUZZ_CHECK(!res.store_failed);
-				FUZZ_CHECK(res.allowed ? res.retry_after_ms == 0 : res.retry_after_ms > 0);
+				FUZZ_CHECK(res.allowed ? res.retry_after_ms == 0
+						       : res.retry_after_ms > 0);
 				for (int i = 0; i < n; i++) {
 					FUZZ_CHECK(res.remaining[i] >= 0 &&
-						   res.remaining[i] <= gcra_clamp_limit(checks[i].limit));
+						   res.remaining[i] <=
+						       gcra_clamp_limit(checks[i].limit));
 					FUZZ_CHECK(res.reset_ms[i] >= 0);
 				}
 			}

@@ -131,10 +131,12 @@ int app_load_config(struct gh_config *cfg, const char *path, bool require_secret
 		log_set_level("info");
 	if (!cfg->secret && require_secret) {
 		if (!cfg->development) {
-			fprintf(stderr,
-				"gatehouse: no secret configured: set GATEHOUSE_SECRET (at least 32 "
-				"random characters) or `secret:` in the config file.\n"
-				"gatehouse: for local development only, GATEHOUSE_DEV=1 generates one.\n");
+			fprintf(
+			    stderr,
+			    "gatehouse: no secret configured: set GATEHOUSE_SECRET (at least 32 "
+			    "random characters) or `secret:` in the config file.\n"
+			    "gatehouse: for local development only, GATEHOUSE_DEV=1 generates "
+			    "one.\n");
 			config_free(cfg);
 			return -1;
 		}
@@ -168,11 +170,11 @@ int app_open_store(const struct gh_config *cfg)
 static struct gh_password_params password_params(const struct gh_config *cfg)
 {
 	return (struct gh_password_params){
-		.min_length = cfg->password_min_length,
-		.max_length = cfg->password_max_length,
-		.memory_kib = cfg->argon2_memory_kib,
-		.iterations = cfg->argon2_iterations,
-		.max_concurrent = cfg->max_concurrent_hashes,
+	    .min_length = cfg->password_min_length,
+	    .max_length = cfg->password_max_length,
+	    .memory_kib = cfg->argon2_memory_kib,
+	    .iterations = cfg->argon2_iterations,
+	    .max_concurrent = cfg->max_concurrent_hashes,
 	};
 }
 
@@ -202,7 +204,9 @@ static int bootstrap_admin(void)
 	if (store()->user_count(&users) != GH_STORE_OK)
 		return -1;
 	if (users > 0)
-		return store()->meta_put("bootstrap_admin", "skipped: users existed") == GH_STORE_OK ? 0 : -1;
+		return store()->meta_put("bootstrap_admin", "skipped: users existed") == GH_STORE_OK
+			   ? 0
+			   : -1;
 	struct gh_user u;
 	memset(&u, 0, sizeof u);
 	token_random_alnum(u.id, GH_ID_LEN);
@@ -236,7 +240,8 @@ static void reload(struct gh_config *cfg)
 {
 	struct gh_config fresh;
 	if (app_load_config(&fresh, cfg->path, false) != 0) {
-		log_event(GH_LOG_ERROR, "reload refused: configuration invalid; keeping the old one", NULL);
+		log_event(GH_LOG_ERROR,
+			  "reload refused: configuration invalid; keeping the old one", NULL);
 		return;
 	}
 	/* Only what is safe to swap under running threads: log level, password
@@ -293,8 +298,7 @@ int app_serve(struct gh_config *cfg)
 	forward_auth_register(cfg);
 	ratelimit_info_register(cfg);
 	router_set_precheck(GH_AUTH_BASE "/", rl_auth_precheck);
-	if (workers_start(cfg->workers, 4096) != 0 ||
-	    http_server_start(cfg, router_lookup) != 0) {
+	if (workers_start(cfg->workers, 4096) != 0 || http_server_start(cfg, router_lookup) != 0) {
 		fprintf(stderr, "gatehouse: cannot start the server on %s:%d\n", cfg->listen_host,
 			cfg->listen_port);
 		return 1;

@@ -25,23 +25,23 @@
 #endif
 
 static const char usage_main[] =
-	"usage: gatehouse <command> [options]\n"
-	"\n"
-	"commands:\n"
-	"  serve                 run the server\n"
-	"  migrate               apply pending database migrations and exit\n"
-	"  config check          validate the configuration and exit\n"
-	"  user create           create a user (--email, --name, [--username], [--role],\n"
-	"                        [--password-stdin]; without it a password is generated)\n"
-	"  user list             list users as JSON lines\n"
-	"  user set-password     set a user's password (--email, --password-stdin)\n"
-	"  version               print the version\n"
-	"\n"
-	"options for every command:\n"
-	"  -c, --config FILE     YAML configuration (default: $GATEHOUSE_CONFIG, else none)\n"
-	"  -h, --help            this text\n"
-	"\n"
-	"Settings come from the file and GATEHOUSE_* variables; see gatehouse.example.yaml.\n";
+    "usage: gatehouse <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve                 run the server\n"
+    "  migrate               apply pending database migrations and exit\n"
+    "  config check          validate the configuration and exit\n"
+    "  user create           create a user (--email, --name, [--username], [--role],\n"
+    "                        [--password-stdin]; without it a password is generated)\n"
+    "  user list             list users as JSON lines\n"
+    "  user set-password     set a user's password (--email, --password-stdin)\n"
+    "  version               print the version\n"
+    "\n"
+    "options for every command:\n"
+    "  -c, --config FILE     YAML configuration (default: $GATEHOUSE_CONFIG, else none)\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Settings come from the file and GATEHOUSE_* variables; see gatehouse.example.yaml.\n";
 
 struct opts {
 	const char *config;
@@ -52,14 +52,10 @@ struct opts {
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"email", required_argument, NULL, 'e'},
-		{"name", required_argument, NULL, 'n'},
-		{"username", required_argument, NULL, 'u'},
-		{"role", required_argument, NULL, 'r'},
-		{"password-stdin", no_argument, NULL, 'p'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"email", required_argument, NULL, 'e'},
+	    {"name", required_argument, NULL, 'n'},   {"username", required_argument, NULL, 'u'},
+	    {"role", required_argument, NULL, 'r'},   {"password-stdin", no_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->config = getenv("GATEHOUSE_CONFIG");
@@ -203,7 +199,8 @@ static int cmd_user_list(const struct opts *o)
 static int cmd_user_set_password(const struct opts *o)
 {
 	if (!o->email || !o->password_stdin) {
-		fprintf(stderr, "gatehouse: user set-password needs --email and --password-stdin\n");
+		fprintf(stderr,
+			"gatehouse: user set-password needs --email and --password-stdin\n");
 		return 2;
 	}
 	struct gh_config cfg;
@@ -292,7 +289,8 @@ int main(int argc, char **argv)
 		if (strcmp(sub, "set-password") == 0)
 			return cmd_user_set_password(&o);
 	}
-	fprintf(stderr, "gatehouse: unknown command '%s%s%s'\n", cmd, sub ? " " : "", sub ? sub : "");
+	fprintf(stderr, "gatehouse: unknown command '%s%s%s'\n", cmd, sub ? " " : "",
+		sub ? sub : "");
 	fputs(usage_main, stderr);
 	return 2;
 }

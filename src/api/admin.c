@@ -123,7 +123,8 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 		return false;
 	json_t *data = json_object_get(body, "data");
 	if (!json_is_object(data))
-		return error_set(err, 400, "VALIDATION_ERROR", "[body.data] Invalid input: expected object");
+		return error_set(err, 400, "VALIDATION_ERROR",
+				 "[body.data] Invalid input: expected object");
 	struct gh_user_update upd = {.updated_at = clock_now_ms()};
 	const char *email = NULL, *role = NULL;
 	if (!body_string(data, "name", false, GH_NAME_MAX, &upd.name, err) ||
@@ -148,7 +149,8 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 		if (rc == GH_STORE_CONFLICT)
 			return error_set(err, 400, "USER_ALREADY_EXISTS", "User already exists.");
 		if (rc != GH_STORE_OK)
-			return error_set(err, 500, "FAILED_TO_UPDATE_USER", "Failed to update user");
+			return error_set(err, 500, "FAILED_TO_UPDATE_USER",
+					 "Failed to update user");
 	}
 	if (role && store()->user_set_role(id, role, upd.updated_at) != GH_STORE_OK)
 		return error_set(err, 500, "FAILED_TO_UPDATE_USER", "Failed to update user");
@@ -189,7 +191,8 @@ static bool ban_user(struct gh_request *req, json_t *body, struct gh_error *err)
 	struct gh_user u;
 	if (!require_admin(req, &a, "YOU_ARE_NOT_ALLOWED_TO_BAN_USERS", err) ||
 	    !body_string(body, "userId", true, GH_ID_LEN, &id, err) ||
-	    !body_string(body, "banReason", false, GH_NAME_MAX, &reason, err) || !load_user(id, &u, err))
+	    !body_string(body, "banReason", false, GH_NAME_MAX, &reason, err) ||
+	    !load_user(id, &u, err))
 		return false;
 	if (strcmp(id, a.user.id) == 0)
 		return error_set(err, 400, "YOU_CANNOT_BAN_YOURSELF", "You cannot ban yourself");
@@ -198,11 +201,13 @@ static bool ban_user(struct gh_request *req, json_t *body, struct gh_error *err)
 	if (in && !json_is_null(in)) {
 		if (!json_is_integer(in) || json_integer_value(in) <= 0 ||
 		    json_integer_value(in) > 100LL * 365 * 86400)
-			return error_set(err, 400, "VALIDATION_ERROR",
-					 "[body.banExpiresIn] Expected a positive number of seconds");
+			return error_set(
+			    err, 400, "VALIDATION_ERROR",
+			    "[body.banExpiresIn] Expected a positive number of seconds");
 		expires = now + json_integer_value(in) * 1000;
 	}
-	if (store()->user_set_ban(id, true, reason ? reason : "No reason", expires, now) != GH_STORE_OK)
+	if (store()->user_set_ban(id, true, reason ? reason : "No reason", expires, now) !=
+	    GH_STORE_OK)
 		return error_set(err, 500, "FAILED_TO_UPDATE_USER", "Failed to ban user");
 	cut_off(id);
 	log_event(GH_LOG_INFO, "user banned", "user", id, "by", a.user.id, NULL);
@@ -236,7 +241,8 @@ static bool remove_user(struct gh_request *req, json_t *body, struct gh_error *e
 	    !body_string(body, "userId", true, GH_ID_LEN, &id, err) || !load_user(id, &u, err))
 		return false;
 	if (strcmp(id, a.user.id) == 0)
-		return error_set(err, 400, "YOU_CANNOT_REMOVE_YOURSELF", "You cannot remove yourself");
+		return error_set(err, 400, "YOU_CANNOT_REMOVE_YOURSELF",
+				 "You cannot remove yourself");
 	apikey_forget_owner(id);
 	if (store()->user_delete(id) != GH_STORE_OK)
 		return error_set(err, 500, "FAILED_TO_DELETE_USER", "Failed to delete user");
@@ -383,20 +389,21 @@ static void h_list_users(struct gh_request *req)
 		return;
 	}
 	struct gh_user_query q = {
-		.search_field = req_query(req, "searchField"),
-		.search_value = req_query(req, "searchValue"),
-		.search_op = req_query(req, "searchOperator"),
-		.filter_field = req_query(req, "filterField"),
-		.filter_value = req_query(req, "filterValue"),
-		.filter_op = req_query(req, "filterOperator"),
-		.sort_by = req_query(req, "sortBy"),
-		.limit = query_int(req, "limit", 100, 1000),
-		.offset = query_int(req, "offset", 0, 1 << 30),
+	    .search_field = req_query(req, "searchField"),
+	    .search_value = req_query(req, "searchValue"),
+	    .search_op = req_query(req, "searchOperator"),
+	    .filter_field = req_query(req, "filterField"),
+	    .filter_value = req_query(req, "filterValue"),
+	    .filter_op = req_query(req, "filterOperator"),
+	    .sort_by = req_query(req, "sortBy"),
+	    .limit = query_int(req, "limit", 100, 1000),
+	    .offset = query_int(req, "offset", 0, 1 << 30),
 	};
 	const char *dir = req_query(req, "sortDirection");
 	q.sort_desc = dir && strcmp(dir, "desc") == 0;
 	if (q.limit < 0 || q.offset < 0 || (dir && strcmp(dir, "asc") && strcmp(dir, "desc"))) {
-		resp_fail(req, 400, "VALIDATION_ERROR", "[query] Invalid limit, offset or sortDirection");
+		resp_fail(req, 400, "VALIDATION_ERROR",
+			  "[query] Invalid limit, offset or sortDirection");
 		return;
 	}
 	json_t *users = json_array();
@@ -405,7 +412,8 @@ static void h_list_users(struct gh_request *req)
 	if (rc != GH_STORE_OK) {
 		json_decref(users);
 		if (rc == GH_STORE_CONFLICT)
-			resp_fail(req, 400, "VALIDATION_ERROR", "[query] Unknown field or operator");
+			resp_fail(req, 400, "VALIDATION_ERROR",
+				  "[query] Unknown field or operator");
 		else
 			resp_fail(req, 500, "INTERNAL_SERVER_ERROR", "Storage unavailable");
 		return;
@@ -476,7 +484,10 @@ static bool has_permission(struct gh_request *req, json_t *body, struct gh_error
 }
 
 #define BODY_ROUTE(name, fn)                                                                       \
-	static void name(struct gh_request *req) { run_with_body(req, 0, fn); }
+	static void name(struct gh_request *req)                                                   \
+	{                                                                                          \
+		run_with_body(req, 0, fn);                                                         \
+	}
 
 BODY_ROUTE(h_create_user, create_user)
 BODY_ROUTE(h_update_user, update_user)

@@ -103,16 +103,17 @@ static bool read_int_field(json_t *body, const char *key, int64_t min, int64_t m
 
 static bool reject_server_only(json_t *body, bool as_admin, struct gh_error *err)
 {
-	static const char *const server_only[] = {"remaining", "refillAmount", "refillInterval",
-						  "rateLimitEnabled", "rateLimitTimeWindow",
-						  "rateLimitMax", "userId"};
+	static const char *const server_only[] = {
+	    "remaining",           "refillAmount", "refillInterval", "rateLimitEnabled",
+	    "rateLimitTimeWindow", "rateLimitMax", "userId"};
 	if (as_admin)
 		return true;
 	for (size_t i = 0; i < sizeof server_only / sizeof server_only[0]; i++)
 		if (json_object_get(body, server_only[i]))
-			return error_set(err, 400, "SERVER_ONLY_PROPERTY",
-					 "The property you're trying to set can only be set from the "
-					 "server auth instance only.");
+			return error_set(
+			    err, 400, "SERVER_ONLY_PROPERTY",
+			    "The property you're trying to set can only be set from the "
+			    "server auth instance only.");
 	return true;
 }
 
@@ -125,7 +126,8 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 	*changed = 0;
 	json_t *name = json_object_get(body, "name");
 	if (name) {
-		if (!json_is_string(name) || json_string_length(name) < 1 || json_string_length(name) > 32)
+		if (!json_is_string(name) || json_string_length(name) < 1 ||
+		    json_string_length(name) > 32)
 			return error_set(err, 400, "INVALID_NAME_LENGTH",
 					 "The name length is either too large or too small.");
 		snprintf(k->name, sizeof k->name, "%s", json_string_value(name));
@@ -136,11 +138,13 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 			    err)) {
 		json_t *e = json_object_get(body, "expiresIn");
 		if (json_is_integer(e) && json_integer_value(e) < DAY_S)
-			return error_set(err, 400, "EXPIRES_IN_IS_TOO_SMALL",
-					 "The expiresIn is smaller than the predefined minimum value.");
+			return error_set(
+			    err, 400, "EXPIRES_IN_IS_TOO_SMALL",
+			    "The expiresIn is smaller than the predefined minimum value.");
 		if (json_is_integer(e))
-			return error_set(err, 400, "EXPIRES_IN_IS_TOO_LARGE",
-					 "The expiresIn is larger than the predefined maximum value.");
+			return error_set(
+			    err, 400, "EXPIRES_IN_IS_TOO_LARGE",
+			    "The expiresIn is larger than the predefined maximum value.");
 		return false;
 	}
 	if (present) {
@@ -150,13 +154,15 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 	json_t *enabled = json_object_get(body, "enabled");
 	if (enabled) {
 		if (!json_is_boolean(enabled))
-			return error_set(err, 400, "VALIDATION_ERROR", "[body.enabled] Invalid value");
+			return error_set(err, 400, "VALIDATION_ERROR",
+					 "[body.enabled] Invalid value");
 		k->enabled = json_is_true(enabled);
 		(*changed)++;
 	}
 	json_t *meta = json_object_get(body, "metadata");
 	if (meta) {
-		char *text = json_is_null(meta) ? NULL : json_dumps(meta, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *text =
+		    json_is_null(meta) ? NULL : json_dumps(meta, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (text && strlen(text) >= sizeof k->metadata) {
 			free(text);
 			return error_set(err, 400, "VALIDATION_ERROR", "[body.metadata] Too large");
@@ -173,21 +179,23 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 			char *text = json_is_object(perms) ? json_dumps(perms, JSON_COMPACT) : NULL;
 			char parsed[GH_APIKEY_PERMS_MAX][72];
 			int n = text && strlen(text) < sizeof k->permissions
-					? apikey_parse_permissions(text, parsed, GH_APIKEY_PERMS_MAX)
-					: -1;
+				    ? apikey_parse_permissions(text, parsed, GH_APIKEY_PERMS_MAX)
+				    : -1;
 			if (n < 0) {
 				free(text);
-				return error_set(err, 400, "VALIDATION_ERROR",
-						 "[body.permissions] Expected {\"resource\":[\"action\"]} "
-						 "with at most %d entries",
-						 GH_APIKEY_PERMS_MAX);
+				return error_set(
+				    err, 400, "VALIDATION_ERROR",
+				    "[body.permissions] Expected {\"resource\":[\"action\"]} "
+				    "with at most %d entries",
+				    GH_APIKEY_PERMS_MAX);
 			}
 			for (int i = 0; i < n; i++)
 				if (!roles_grants(owner_role, parsed[i])) {
 					free(text);
-					return error_set(err, 403, "INSUFFICIENT_API_KEY_PERMISSIONS",
-							 "A key cannot grant %s: its owner's role does not",
-							 parsed[i]);
+					return error_set(
+					    err, 403, "INSUFFICIENT_API_KEY_PERMISSIONS",
+					    "A key cannot grant %s: its owner's role does not",
+					    parsed[i]);
 				}
 			snprintf(k->permissions, sizeof k->permissions, "%s", text);
 			free(text);
@@ -195,7 +203,8 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 		(*changed)++;
 	}
 	/* server-only properties (reject_server_only ran before) */
-	if (!read_int_field(body, "remaining", 0, INT64_MAX / 2, &present, &v, "INVALID_REMAINING", err))
+	if (!read_int_field(body, "remaining", 0, INT64_MAX / 2, &present, &v, "INVALID_REMAINING",
+			    err))
 		return false;
 	if (present) {
 		k->remaining = v;
@@ -209,8 +218,9 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 			    "VALIDATION_ERROR", err))
 		return false;
 	if (has_amount != has_interval)
-		return error_set(err, 400, "REFILL_AMOUNT_AND_INTERVAL_REQUIRED",
-				 "refillAmount is required when refillInterval is provided, and vice versa");
+		return error_set(
+		    err, 400, "REFILL_AMOUNT_AND_INTERVAL_REQUIRED",
+		    "refillAmount is required when refillInterval is provided, and vice versa");
 	if (has_amount) {
 		k->refill_amount = amount;
 		k->refill_interval = interval;
@@ -219,7 +229,8 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 	json_t *rle = json_object_get(body, "rateLimitEnabled");
 	if (rle) {
 		if (!json_is_boolean(rle))
-			return error_set(err, 400, "VALIDATION_ERROR", "[body.rateLimitEnabled] Invalid value");
+			return error_set(err, 400, "VALIDATION_ERROR",
+					 "[body.rateLimitEnabled] Invalid value");
 		k->rate_limit_enabled = json_is_true(rle);
 		(*changed)++;
 	}
@@ -230,7 +241,8 @@ static bool apply_fields(json_t *body, const char *owner_role, struct gh_apikey 
 		k->rate_limit_window = v;
 		(*changed)++;
 	}
-	if (!read_int_field(body, "rateLimitMax", 1, 1000000000, &present, &v, "VALIDATION_ERROR", err))
+	if (!read_int_field(body, "rateLimitMax", 1, 1000000000, &present, &v, "VALIDATION_ERROR",
+			    err))
 		return false;
 	if (present) {
 		k->rate_limit_max = v;
@@ -245,8 +257,8 @@ static bool valid_prefix(const char *p)
 	if (n < 1 || n > GH_KEY_PREFIX_MAX)
 		return false;
 	for (const char *c = p; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		      *c == '_' || *c == '-'))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
 			return false;
 	return true;
 }
@@ -262,8 +274,9 @@ static bool create_key(struct gh_request *req, json_t *body, struct gh_error *er
 	if (!reject_server_only(body, admin, err))
 		return false;
 	if (json_object_get(body, "organizationId"))
-		return error_set(err, 400, "VALIDATION_ERROR",
-				 "[body.organizationId] Organization-owned keys are not supported yet");
+		return error_set(
+		    err, 400, "VALIDATION_ERROR",
+		    "[body.organizationId] Organization-owned keys are not supported yet");
 	struct gh_user owner = a.user;
 	const char *user_id;
 	if (!body_string(body, "userId", false, GH_ID_LEN, &user_id, err))
@@ -308,8 +321,9 @@ static bool create_key(struct gh_request *req, json_t *body, struct gh_error *er
 		ok = error_set(err, 500, "INTERNAL_SERVER_ERROR", "Could not store the key");
 	if (ok) {
 		char shown[24];
-		log_event(GH_LOG_INFO, "api key created", "key", log_secret_prefix(k->start, 12, shown, sizeof shown),
-			  "key_id", k->id, "owner", owner.id, "by", a.user.id, NULL);
+		log_event(GH_LOG_INFO, "api key created", "key",
+			  log_secret_prefix(k->start, 12, shown, sizeof shown), "key_id", k->id,
+			  "owner", owner.id, "by", a.user.id, NULL);
 		json_t *row = key_row_json(k);
 		json_object_set_new(row, "key", json_string(key));
 		resp_json(req, 200, row);
@@ -343,7 +357,8 @@ static void h_get_key(struct gh_request *req)
 	}
 	if (!require_session(req, &a, false, &err)) {
 	} else if (!id || !*id || strlen(id) > GH_ID_LEN) {
-		error_set(&err, 400, "VALIDATION_ERROR", "[query.id] Invalid input: expected string");
+		error_set(&err, 400, "VALIDATION_ERROR",
+			  "[query.id] Invalid input: expected string");
 	} else {
 		apikey_flush(); /* counters in memory first */
 		if (load_visible_key(&a, id, k, &err))
@@ -389,7 +404,8 @@ static void h_list_keys(struct gh_request *req)
 			  "[query.organizationId] Organization-owned keys are not supported yet");
 		return;
 	}
-	int limit = query_int(req, "limit", 100, 1000), offset = query_int(req, "offset", 0, 1 << 30);
+	int limit = query_int(req, "limit", 100, 1000),
+	    offset = query_int(req, "offset", 0, 1 << 30);
 	if (limit < 0 || offset < 0) {
 		resp_fail(req, 400, "VALIDATION_ERROR", "[query.limit] Invalid number");
 		return;
@@ -414,7 +430,8 @@ static bool update_key(struct gh_request *req, json_t *body, struct gh_error *er
 {
 	struct gh_auth a;
 	const char *id;
-	if (!require_session(req, &a, true, err) || !body_string(body, "keyId", true, GH_ID_LEN, &id, err) ||
+	if (!require_session(req, &a, true, err) ||
+	    !body_string(body, "keyId", true, GH_ID_LEN, &id, err) ||
 	    !reject_server_only(body, is_admin(&a), err))
 		return false;
 	struct gh_apikey *k = malloc(sizeof *k);
@@ -435,13 +452,15 @@ static bool update_key(struct gh_request *req, json_t *body, struct gh_error *er
 		apikey_forget(k->id); /* flushes counters, then drops the cached copy */
 		struct gh_apikey fresh;
 		/* keep counters written meanwhile */
-		if (store()->apikey_by_id(k->id, &fresh) == GH_STORE_OK && !json_object_get(body, "remaining")) {
+		if (store()->apikey_by_id(k->id, &fresh) == GH_STORE_OK &&
+		    !json_object_get(body, "remaining")) {
 			k->remaining = fresh.remaining;
 			k->request_count = fresh.request_count;
 			k->last_request = fresh.last_request;
 		}
 		if (store()->apikey_update(k) != GH_STORE_OK)
-			ok = error_set(err, 500, "INTERNAL_SERVER_ERROR", "Could not update the key");
+			ok = error_set(err, 500, "INTERNAL_SERVER_ERROR",
+				       "Could not update the key");
 		apikey_forget(k->id);
 	}
 	if (ok) {
@@ -456,7 +475,8 @@ static bool delete_key(struct gh_request *req, json_t *body, struct gh_error *er
 {
 	struct gh_auth a;
 	const char *id;
-	if (!require_session(req, &a, true, err) || !body_string(body, "keyId", true, GH_ID_LEN, &id, err))
+	if (!require_session(req, &a, true, err) ||
+	    !body_string(body, "keyId", true, GH_ID_LEN, &id, err))
 		return false;
 	struct gh_apikey *k = malloc(sizeof *k);
 	if (!k)
@@ -465,7 +485,8 @@ static bool delete_key(struct gh_request *req, json_t *body, struct gh_error *er
 	if (ok) {
 		apikey_forget(k->id);
 		if (store()->apikey_delete(k->id) == GH_STORE_ERROR)
-			ok = error_set(err, 500, "INTERNAL_SERVER_ERROR", "Could not delete the key");
+			ok = error_set(err, 500, "INTERNAL_SERVER_ERROR",
+				       "Could not delete the key");
 		apikey_forget(k->id);
 	}
 	if (ok) {
@@ -493,15 +514,17 @@ static void verify_answer(struct gh_request *req, struct gh_key_identity *id,
 	json_t *out = json_object();
 	bool ok = !rl || rl->allowed;
 	if (!ok) {
-		json_t *e = json_pack("{s:s, s:s, s:{s:I}}", "message", "Rate limit exceeded.", "code",
-				      "RATE_LIMITED", "details", "tryAgainIn",
+		json_t *e = json_pack("{s:s, s:s, s:{s:I}}", "message", "Rate limit exceeded.",
+				      "code", "RATE_LIMITED", "details", "tryAgainIn",
 				      (json_int_t)rl->retry_after_ms);
 		json_object_set_new(out, "valid", json_false());
 		json_object_set_new(out, "error", e);
 		json_object_set_new(out, "key", json_null());
 	} else if (!apikey_charge(id, &kerr)) {
 		json_object_set_new(out, "valid", json_false());
-		json_object_set_new(out, "error", json_pack("{s:s, s:s}", "message", kerr.message, "code", kerr.code));
+		json_object_set_new(
+		    out, "error",
+		    json_pack("{s:s, s:s}", "message", kerr.message, "code", kerr.code));
 		json_object_set_new(out, "key", json_null());
 	} else {
 		json_t *row = json_object();
@@ -509,7 +532,10 @@ static void verify_answer(struct gh_request *req, struct gh_key_identity *id,
 		json_object_set_new(row, "start", json_string(id->start));
 		json_object_set_new(row, "referenceId", json_string(id->owner_id));
 		json_object_set_new(row, "userId", json_string(id->owner_id));
-		json_object_set_new(row, "remaining", id->remaining >= 0 ? json_integer(id->remaining > 0 ? id->remaining - 1 : 0) : json_null());
+		json_object_set_new(row, "remaining",
+				    id->remaining >= 0
+					? json_integer(id->remaining > 0 ? id->remaining - 1 : 0)
+					: json_null());
 		json_object_set_new(row, "role", json_string(id->role));
 		json_object_set_new(out, "valid", json_true());
 		json_object_set_new(out, "error", json_null());
@@ -551,8 +577,9 @@ static bool verify_key(struct gh_request *req, json_t *body, struct gh_error *er
 	if (!apikey_verify(key, required, n, false, &vp->id, &kerr)) {
 		if (kerr.status >= 500)
 			return error_set(err, kerr.status, kerr.code, "%s", kerr.message);
-		resp_json(req, 200, json_pack("{s:b, s:{s:s, s:s}, s:n}", "valid", 0, "error", "message",
-					      kerr.message, "code", kerr.code, "key"));
+		resp_json(req, 200,
+			  json_pack("{s:b, s:{s:s, s:s}, s:n}", "valid", 0, "error", "message",
+				    kerr.message, "code", kerr.code, "key"));
 		return true;
 	}
 	if (!vp->id.rate_limit_enabled) {
@@ -577,7 +604,10 @@ static bool verify_key(struct gh_request *req, json_t *body, struct gh_error *er
 }
 
 #define BODY_ROUTE(name, fn)                                                                       \
-	static void name(struct gh_request *req) { run_with_body(req, 0, fn); }
+	static void name(struct gh_request *req)                                                   \
+	{                                                                                          \
+		run_with_body(req, 0, fn);                                                         \
+	}
 
 BODY_ROUTE(h_create_key, create_key)
 BODY_ROUTE(h_update_key, update_key)

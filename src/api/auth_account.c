@@ -155,9 +155,9 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 		snprintf(username, sizeof username, "%s", username_in);
 		lowercase_ascii(username);
 		upd.username = username;
-		upd.display_username = display && validate_text_field(display, GH_USERNAME_MAX, false)
-					       ? display
-					       : username_in;
+		upd.display_username =
+		    display && validate_text_field(display, GH_USERNAME_MAX, false) ? display
+										    : username_in;
 	}
 	if (!upd.name && !upd.image && !upd.clear_image && !upd.username)
 		return error_set(err, 400, "NO_FIELDS_TO_UPDATE", "No fields to update");
@@ -202,7 +202,8 @@ static bool change_password(struct gh_request *req, json_t *body, struct gh_erro
 		struct gh_auth fresh;
 		if (session_create(req, &a.user, a.session.remember_me, &fresh) != 0) {
 			json_decref(out);
-			return error_set(err, 500, "FAILED_TO_CREATE_SESSION", "Failed to create session");
+			return error_set(err, 500, "FAILED_TO_CREATE_SESSION",
+					 "Failed to create session");
 		}
 		json_object_set_new(out, "token", json_string(fresh.token));
 	} else {
@@ -276,7 +277,8 @@ static void run_reset_request(void *arg)
 		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
 		snprintf(ident, sizeof ident, "reset-password:%s", hex);
 		int64_t now = clock_now_ms();
-		if (store()->verification_put(ident, u.id, now + RESET_TTL_S * 1000, now) == GH_STORE_OK) {
+		if (store()->verification_put(ident, u.id, now + RESET_TTL_S * 1000, now) ==
+		    GH_STORE_OK) {
 			char link[4096];
 			snprintf(link, sizeof link, "%s/api/auth/reset-password/%s?callbackURL=%s",
 				 cfg->base_url, token, j->redirect);
@@ -310,7 +312,8 @@ static bool request_password_reset(struct gh_request *req, json_t *body, struct 
 	snprintf(j->redirect, sizeof j->redirect, "%s", enc);
 	if (!workers_submit(run_reset_request, j)) {
 		free(j);
-		return error_set(err, 503, "SERVICE_UNAVAILABLE", "Server is busy; try again shortly");
+		return error_set(err, 503, "SERVICE_UNAVAILABLE",
+				 "Server is busy; try again shortly");
 	}
 	resp_json_text(req, 200,
 		       "{\"status\":true,\"message\":\"If this email exists in our system, check "
@@ -351,7 +354,10 @@ static bool reset_password(struct gh_request *req, json_t *body, struct gh_error
 }
 
 #define BODY_ROUTE(name, fn)                                                                       \
-	static void name(struct gh_request *req) { run_with_body(req, 0, fn); }
+	static void name(struct gh_request *req)                                                   \
+	{                                                                                          \
+		run_with_body(req, 0, fn);                                                         \
+	}
 
 BODY_ROUTE(h_revoke_session, revoke_session)
 BODY_ROUTE(h_revoke_sessions, revoke_sessions)
@@ -377,6 +383,7 @@ void auth_account_register(const struct gh_config *c)
 	router_add(GH_POST, GH_AUTH_BASE "/delete-user", h_delete_user, GH_ROUTE_SLOW);
 	router_add(GH_POST, GH_AUTH_BASE "/request-password-reset", h_request_password_reset,
 		   GH_ROUTE_SLOW);
-	router_add(GH_POST, GH_AUTH_BASE "/forget-password", h_request_password_reset, GH_ROUTE_SLOW);
+	router_add(GH_POST, GH_AUTH_BASE "/forget-password", h_request_password_reset,
+		   GH_ROUTE_SLOW);
 	router_add(GH_POST, GH_AUTH_BASE "/reset-password", h_reset_password, GH_ROUTE_SLOW);
 }

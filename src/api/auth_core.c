@@ -71,8 +71,8 @@ static bool sign_up(struct gh_request *req, json_t *body, struct gh_error *err)
 			return false;
 		snprintf(u.display_username, sizeof u.display_username, "%s",
 			 display_in && validate_text_field(display_in, GH_USERNAME_MAX, false)
-				 ? display_in
-				 : username_in);
+			     ? display_in
+			     : username_in);
 		snprintf(u.username, sizeof u.username, "%s", username_in);
 		lowercase_ascii(u.username);
 		u.has_username = true;
@@ -133,11 +133,13 @@ enum login_kind { LOGIN_EMAIL, LOGIN_USERNAME };
 static bool fail_login(enum login_kind kind, struct gh_error *err)
 {
 	if (kind == LOGIN_USERNAME)
-		return error_set(err, 401, "INVALID_USERNAME_OR_PASSWORD", "Invalid username or password");
+		return error_set(err, 401, "INVALID_USERNAME_OR_PASSWORD",
+				 "Invalid username or password");
 	return error_set(err, 401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password");
 }
 
-static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind, struct gh_error *err)
+static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind,
+		    struct gh_error *err)
 {
 	const char *ident_in, *password, *callback;
 	bool remember;
@@ -163,7 +165,8 @@ static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind, 
 	if (lockout_is_locked(lock_key)) {
 		password_burn_dummy(password, strlen(password));
 		metrics_signin(GH_SIGNIN_LOCKED);
-		log_event(GH_LOG_WARN, "sign-in refused: account locked", "ip", req->client_ip, NULL);
+		log_event(GH_LOG_WARN, "sign-in refused: account locked", "ip", req->client_ip,
+			  NULL);
 		return fail_login(kind, err);
 	}
 
@@ -185,18 +188,20 @@ static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind, 
 	if (!ok) {
 		metrics_signin(GH_SIGNIN_FAILURE);
 		if (lockout_record_failure(lock_key))
-			log_event(GH_LOG_WARN, "account locked after repeated failed sign-ins", "user",
-				  rc == GH_STORE_OK ? u.id : NULL, "ip", req->client_ip, NULL);
-		log_event(GH_LOG_INFO, "sign-in failed", "user", rc == GH_STORE_OK ? u.id : NULL, "ip",
-			  req->client_ip, NULL);
+			log_event(GH_LOG_WARN, "account locked after repeated failed sign-ins",
+				  "user", rc == GH_STORE_OK ? u.id : NULL, "ip", req->client_ip,
+				  NULL);
+		log_event(GH_LOG_INFO, "sign-in failed", "user", rc == GH_STORE_OK ? u.id : NULL,
+			  "ip", req->client_ip, NULL);
 		return fail_login(kind, err);
 	}
 	lockout_record_success(lock_key);
 	if (u.banned && (u.ban_expires == 0 || u.ban_expires > clock_now_ms())) {
 		metrics_signin(GH_SIGNIN_BANNED);
-		return error_set(err, 403, "BANNED_USER",
-				 "You have been banned from this application. Please contact support "
-				 "if you believe this is an error.");
+		return error_set(
+		    err, 403, "BANNED_USER",
+		    "You have been banned from this application. Please contact support "
+		    "if you believe this is an error.");
 	}
 	struct gh_auth a;
 	if (session_create(req, &u, remember, &a) != 0)
@@ -319,7 +324,7 @@ static void h_get_session(struct gh_request *req)
 	bool refreshed = !query_flag(req, "disableRefresh") && session_refresh_if_due(req, &a);
 	if (!refreshed)
 		session_refresh_data_cookie(req, &a); /* refresh re-sets every cookie itself */
-	if (!refreshed && a.json_head) { /* the cached rendering: no JSON tree */
+	if (!refreshed && a.json_head) {              /* the cached rendering: no JSON tree */
 		size_t h = strlen(a.json_head), t = strlen(a.token), tl = strlen(a.json_tail);
 		char *body = malloc(h + t + tl + 1);
 		if (!body)

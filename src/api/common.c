@@ -22,33 +22,29 @@ bool require_session(struct gh_request *req, struct gh_auth *auth, bool bypass_c
 		     struct gh_error *err)
 {
 	switch (session_resolve(req, auth, bypass_cache)) {
-	case GH_RESOLVE_OK:
-		return true;
-	case GH_RESOLVE_NONE:
-		return fail_unauthorized(err);
-	default:
-		return error_set(err, 500, "FAILED_TO_GET_SESSION", "Failed to get session");
+	case GH_RESOLVE_OK: return true;
+	case GH_RESOLVE_NONE: return fail_unauthorized(err);
+	default: return error_set(err, 500, "FAILED_TO_GET_SESSION", "Failed to get session");
 	}
 }
 
 bool reject_protected_fields(json_t *body, struct gh_error *err)
 {
 	static const char *const protected_fields[] = {
-		"role", "banned", "banReason", "banExpires", "emailVerified", "id",
-		"createdAt", "updatedAt", "twoFactorEnabled", "isAnonymous", "impersonatedBy",
+	    "role",      "banned",    "banReason",        "banExpires",  "emailVerified",  "id",
+	    "createdAt", "updatedAt", "twoFactorEnabled", "isAnonymous", "impersonatedBy",
 	};
 	for (size_t i = 0; i < sizeof protected_fields / sizeof protected_fields[0]; i++)
 		if (json_object_get(body, protected_fields[i]))
-			return error_set(err, 400, "FIELD_NOT_ALLOWED", "%s is not allowed to be set",
-					 protected_fields[i]);
+			return error_set(err, 400, "FIELD_NOT_ALLOWED",
+					 "%s is not allowed to be set", protected_fields[i]);
 	return true;
 }
 
 bool check_new_password(const char *pw, struct gh_error *err)
 {
 	switch (password_check_policy(pw, strlen(pw))) {
-	case GH_PASSWORD_OK:
-		return true;
+	case GH_PASSWORD_OK: return true;
 	case GH_PASSWORD_TOO_SHORT:
 		return error_set(err, 400, "PASSWORD_TOO_SHORT", "Password too short");
 	case GH_PASSWORD_TOO_LONG:
@@ -57,8 +53,7 @@ bool check_new_password(const char *pw, struct gh_error *err)
 		return error_set(err, 400, "PASSWORD_COMPROMISED",
 				 "The password you entered has been compromised. Please choose a "
 				 "different password.");
-	default:
-		return error_set(err, 400, "INVALID_PASSWORD", "Invalid password");
+	default: return error_set(err, 400, "INVALID_PASSWORD", "Invalid password");
 	}
 }
 
@@ -76,7 +71,8 @@ bool verify_user_password(const char *user_id, const char *pw, struct gh_error *
 	int rc = store()->credential_get(user_id, stored);
 	if (rc == GH_STORE_NOT_FOUND) {
 		password_burn_dummy(pw, strlen(pw));
-		return error_set(err, 400, "CREDENTIAL_ACCOUNT_NOT_FOUND", "Credential account not found");
+		return error_set(err, 400, "CREDENTIAL_ACCOUNT_NOT_FOUND",
+				 "Credential account not found");
 	}
 	if (rc != GH_STORE_OK)
 		return error_set(err, 500, "INTERNAL_SERVER_ERROR", "Storage unavailable");
@@ -100,8 +96,7 @@ void run_with_body(struct gh_request *req, unsigned flags, gh_body_handler fn)
 	json_t *body = NULL;
 	bool origin_ok = (flags & GH_BODY_LOGIN) ? origin_check_login(req, &err)
 						 : origin_check_request(req, &err);
-	if (origin_ok &&
-	    (body = body_parse(req, flags & GH_BODY_FORM, &err)) != NULL)
+	if (origin_ok && (body = body_parse(req, flags & GH_BODY_FORM, &err)) != NULL)
 		fn(req, body, &err);
 	json_decref(body);
 	if (error_is_set(&err))

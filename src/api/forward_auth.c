@@ -68,7 +68,7 @@ struct original {
 
 /* Everything the decision found out. */
 struct verdict {
-	int status; /* 200, 401, 403 */
+	int status;       /* 200, 401, 403 */
 	const char *code; /* static strings only */
 	char message[GH_ERROR_MSG_MAX];
 	const char *www_error; /* RFC 6750 error attribute or NULL */
@@ -84,8 +84,8 @@ static enum gh_method method_of(const char *m)
 	static const struct {
 		const char *n;
 		enum gh_method m;
-	} t[] = {{"GET", GH_GET},       {"HEAD", GH_HEAD},   {"POST", GH_POST},
-		 {"PUT", GH_PUT},       {"DELETE", GH_DELETE}, {"PATCH", GH_PATCH},
+	} t[] = {{"GET", GH_GET},        {"HEAD", GH_HEAD},     {"POST", GH_POST},
+		 {"PUT", GH_PUT},        {"DELETE", GH_DELETE}, {"PATCH", GH_PATCH},
 		 {"OPTIONS", GH_OPTIONS}};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (m && strcmp(m, t[i].n) == 0)
@@ -195,7 +195,8 @@ static bool identify(struct gh_request *req, struct verdict *v)
 	case GH_RESOLVE_OK:
 		if (bearer && !v->session.from_bearer) {
 			/* the bearer did not verify; the cookie must not paper over it */
-			deny(v, 401, "INVALID_TOKEN", "Invalid or expired credential", "invalid_token");
+			deny(v, 401, "INVALID_TOKEN", "Invalid or expired credential",
+			     "invalid_token");
 			return false;
 		}
 		v->has_identity = true;
@@ -205,7 +206,8 @@ static bool identify(struct gh_request *req, struct verdict *v)
 		return false;
 	default:
 		if (bearer) {
-			deny(v, 401, "INVALID_TOKEN", "Invalid or expired credential", "invalid_token");
+			deny(v, 401, "INVALID_TOKEN", "Invalid or expired credential",
+			     "invalid_token");
 			return false;
 		}
 		return true; /* a stale cookie, or a non-Bearer scheme, is simply no session */
@@ -236,13 +238,9 @@ static void decide(struct gh_request *req, const struct original *o, struct verd
 		return;
 	}
 	switch (rule->access) {
-	case GH_ACCESS_PUBLIC:
-		return;
-	case GH_ACCESS_DENY:
-		deny(v, 403, "FORBIDDEN", "Denied by policy", NULL);
-		return;
-	default:
-		break;
+	case GH_ACCESS_PUBLIC: return;
+	case GH_ACCESS_DENY: deny(v, 403, "FORBIDDEN", "Denied by policy", NULL); return;
+	default: break;
 	}
 	if (!identify(req, v))
 		return;
@@ -253,11 +251,13 @@ static void decide(struct gh_request *req, const struct original *o, struct verd
 	}
 	if (rule->access == GH_ACCESS_ROLE && strcmp(identity_role(v), rule->arg) != 0 &&
 	    strcmp(identity_role(v), "admin") != 0) {
-		deny(v, 403, "FORBIDDEN", "Your role does not allow this request", "insufficient_scope");
+		deny(v, 403, "FORBIDDEN", "Your role does not allow this request",
+		     "insufficient_scope");
 		return;
 	}
 	if (rule->access == GH_ACCESS_PERMISSION && !identity_grants(v, rule->arg)) {
-		deny(v, 403, "INSUFFICIENT_PERMISSIONS", "Missing permission", "insufficient_scope");
+		deny(v, 403, "INSUFFICIENT_PERMISSIONS", "Missing permission",
+		     "insufficient_scope");
 		v->scope = rule->arg;
 		return;
 	}
@@ -305,7 +305,8 @@ static bool wants_html(struct gh_request *req)
 {
 	const char *accept = req_header(req, "Accept");
 	const char *xrw = req_header(req, "X-Requested-With");
-	return accept && strstr(accept, "text/html") && !(xrw && strcasecmp(xrw, "XMLHttpRequest") == 0);
+	return accept && strstr(accept, "text/html") &&
+	       !(xrw && strcasecmp(xrw, "XMLHttpRequest") == 0);
 }
 
 static const char *login_url_for(struct gh_request *req, const struct original *o)
@@ -332,9 +333,10 @@ static void answer(struct gh_request *req, enum flavor f, const struct original 
 	if (f == FLAVOR_NGINX && status != 401 && status != 403)
 		status = status == 429 ? 403 : 401; /* nginx turns anything else into 500 */
 	if (status == 401) {
-		const char *www = v->www_error
-					  ? req_sprintf(req, "Bearer realm=\"gatehouse\", error=\"%s\"", v->www_error)
-					  : "Bearer realm=\"gatehouse\"";
+		const char *www =
+		    v->www_error
+			? req_sprintf(req, "Bearer realm=\"gatehouse\", error=\"%s\"", v->www_error)
+			: "Bearer realm=\"gatehouse\"";
 		resp_header(req, "WWW-Authenticate", www);
 		const char *login = login_url_for(req, o);
 		resp_header(req, "X-Auth-Login-URL", login);
@@ -344,10 +346,13 @@ static void answer(struct gh_request *req, enum flavor f, const struct original 
 			return;
 		}
 	} else if (status == 403 && v->www_error) {
-		resp_header(req, "WWW-Authenticate",
-			    v->scope ? req_sprintf(req, "Bearer realm=\"gatehouse\", error=\"%s\", scope=\"%s\"",
-						   v->www_error, v->scope)
-				     : req_sprintf(req, "Bearer realm=\"gatehouse\", error=\"%s\"", v->www_error));
+		resp_header(
+		    req, "WWW-Authenticate",
+		    v->scope
+			? req_sprintf(req, "Bearer realm=\"gatehouse\", error=\"%s\", scope=\"%s\"",
+				      v->www_error, v->scope)
+			: req_sprintf(req, "Bearer realm=\"gatehouse\", error=\"%s\"",
+				      v->www_error));
 	}
 	resp_fail(req, status, v->code, v->message);
 }
@@ -438,17 +443,30 @@ static void handle(struct gh_request *req, enum flavor f)
 		rate_checked(p, &res);
 }
 
-static void h_nginx(struct gh_request *req) { handle(req, FLAVOR_NGINX); }
-static void h_traefik(struct gh_request *req) { handle(req, FLAVOR_TRAEFIK); }
-static void h_envoy(struct gh_request *req) { handle(req, FLAVOR_ENVOY); }
-static void h_oauth2_proxy(struct gh_request *req) { handle(req, FLAVOR_OAUTH2_PROXY); }
+static void h_nginx(struct gh_request *req)
+{
+	handle(req, FLAVOR_NGINX);
+}
+static void h_traefik(struct gh_request *req)
+{
+	handle(req, FLAVOR_TRAEFIK);
+}
+static void h_envoy(struct gh_request *req)
+{
+	handle(req, FLAVOR_ENVOY);
+}
+static void h_oauth2_proxy(struct gh_request *req)
+{
+	handle(req, FLAVOR_OAUTH2_PROXY);
+}
 
 void forward_auth_register(const struct gh_config *c)
 {
 	cfg = c;
 	if (!cfg->login_url)
 		snprintf(default_login_url, sizeof default_login_url, "%s/sign-in", cfg->base_url);
-	const unsigned any = GH_GET | GH_HEAD | GH_POST | GH_PUT | GH_DELETE | GH_PATCH | GH_OPTIONS;
+	const unsigned any =
+	    GH_GET | GH_HEAD | GH_POST | GH_PUT | GH_DELETE | GH_PATCH | GH_OPTIONS;
 	router_add(GH_GET | GH_HEAD, "/api/authz/auth-request", h_nginx, 0);
 	router_add(any, "/api/authz/forward-auth", h_traefik, 0);
 	router_add(any, "/api/authz/ext-authz/*", h_envoy, 0);

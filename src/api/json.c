@@ -46,8 +46,8 @@ static json_t *parse_form(struct gh_request *req, struct gh_error *err)
 
 json_t *body_parse(struct gh_request *req, bool allow_form, struct gh_error *err)
 {
-	const char *allowed = allow_form ? "application/json, application/x-www-form-urlencoded"
-					 : "application/json";
+	const char *allowed =
+	    allow_form ? "application/json, application/x-www-form-urlencoded" : "application/json";
 	if (req->body_len == 0)
 		return json_object();
 	const char *ct = req_header(req, "Content-Type");
@@ -104,9 +104,9 @@ bool body_string(json_t *body, const char *key, bool required, int max_bytes, co
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			return error_set(err, 400, "VALIDATION_ERROR",
-					 "[body.%s] Invalid input: expected string, received undefined",
-					 key);
+			return error_set(
+			    err, 400, "VALIDATION_ERROR",
+			    "[body.%s] Invalid input: expected string, received undefined", key);
 		return true;
 	}
 	if (!json_is_string(v))
@@ -143,7 +143,8 @@ bool body_bool(json_t *body, const char *key, bool dflt, bool *out, struct gh_er
 		return true;
 	}
 	return error_set(err, 400, "VALIDATION_ERROR",
-			 "[body.%s] Invalid input: expected boolean, received %s", key, type_name(v));
+			 "[body.%s] Invalid input: expected boolean, received %s", key,
+			 type_name(v));
 }
 
 json_t *json_iso_date(int64_t ms)
@@ -170,7 +171,8 @@ json_t *json_user(const struct gh_user *u)
 	json_object_set_new(o, "role", json_string(u->role));
 	json_object_set_new(o, "banned", json_boolean(u->banned));
 	json_object_set_new(o, "banReason", opt_string(u->has_ban_reason, u->ban_reason));
-	json_object_set_new(o, "banExpires", u->ban_expires ? json_iso_date(u->ban_expires) : json_null());
+	json_object_set_new(o, "banExpires",
+			    u->ban_expires ? json_iso_date(u->ban_expires) : json_null());
 	json_object_set_new(o, "username", opt_string(u->has_username, u->username));
 	json_object_set_new(o, "displayUsername", opt_string(u->has_username, u->display_username));
 	return o;
@@ -186,6 +188,7 @@ json_t *json_session(const struct gh_session *s, const char *token)
 	json_object_set_new(o, "createdAt", json_iso_date(s->created_at));
 	json_object_set_new(o, "updatedAt", json_iso_date(s->updated_at));
 	json_object_set_new(o, "ipAddress", s->ip[0] ? json_string(s->ip) : json_null());
-	json_object_set_new(o, "userAgent", s->user_agent[0] ? json_string(s->user_agent) : json_null());
+	json_object_set_new(o, "userAgent",
+			    s->user_agent[0] ? json_string(s->user_agent) : json_null());
 	return o;
 }

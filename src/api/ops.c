@@ -39,15 +39,19 @@ static void h_metrics(struct gh_request *req)
 		     "%s# HELP gatehouse_ratelimit_denied_total Requests refused by a rate limit.\n"
 		     "# TYPE gatehouse_ratelimit_denied_total counter\n"
 		     "gatehouse_ratelimit_denied_total %llu\n"
-		     "# HELP gatehouse_ratelimit_redis_errors_total Rate-limit checks Redis could not answer.\n"
+		     "# HELP gatehouse_ratelimit_redis_errors_total Rate-limit checks Redis could "
+		     "not answer.\n"
 		     "# TYPE gatehouse_ratelimit_redis_errors_total counter\n"
 		     "gatehouse_ratelimit_redis_errors_total %llu\n"
-		     "# HELP gatehouse_ratelimit_redis_up Whether the rate-limit Redis answers (-1: not configured).\n"
+		     "# HELP gatehouse_ratelimit_redis_up Whether the rate-limit Redis answers "
+		     "(-1: not configured).\n"
 		     "# TYPE gatehouse_ratelimit_redis_up gauge\n"
 		     "gatehouse_ratelimit_redis_up %d\n",
 		     text, (unsigned long long)ratelimit_denied_total(),
 		     (unsigned long long)ratelimit_redis_errors_total(),
-		     strcmp(state, "up") == 0 ? 1 : strcmp(state, "down") == 0 ? 0 : -1) < 0)
+		     strcmp(state, "up") == 0     ? 1
+		     : strcmp(state, "down") == 0 ? 0
+						  : -1) < 0)
 		abort();
 	free(text);
 	resp_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", full);

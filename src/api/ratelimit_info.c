@@ -26,7 +26,8 @@ static void h_rate_limit(struct gh_request *req)
 	struct gh_error err = {0};
 	const char *key = req_header(req, "X-API-Key");
 	const char *authz = req_header(req, "Authorization");
-	if (!key && authz && strncasecmp(authz, "Bearer ", 7) == 0 && apikey_looks_like_key(authz + 7))
+	if (!key && authz && strncasecmp(authz, "Bearer ", 7) == 0 &&
+	    apikey_looks_like_key(authz + 7))
 		key = authz + 7;
 	if (key) {
 		if (!apikey_verify(key, NULL, 0, false, &k, &err)) {
@@ -59,8 +60,10 @@ static void h_rate_limit(struct gh_request *req)
 		json_object_set_new(r, "name", json_string(checks[i].policy_name));
 		json_object_set_new(r, "limit", json_integer(checks[i].limit));
 		json_object_set_new(r, "window", json_integer(checks[i].window_ms / 1000));
-		json_object_set_new(r, "remaining", local ? json_integer(remaining[i]) : json_null());
-		json_object_set_new(r, "reset", local ? json_integer((reset[i] + 999) / 1000) : json_null());
+		json_object_set_new(r, "remaining",
+				    local ? json_integer(remaining[i]) : json_null());
+		json_object_set_new(r, "reset",
+				    local ? json_integer((reset[i] + 999) / 1000) : json_null());
 		json_object_set_new(r, "path", paths[i] ? json_string(paths[i]) : json_null());
 		json_array_append_new(rules, r);
 	}

@@ -46,8 +46,8 @@ struct entry {
 	int64_t ban_expires;
 	char start[16];
 	bool enabled;
-	int64_t expires_at; /* -1 never */
-	int64_t remaining;  /* -1 unlimited */
+	int64_t expires_at;                                     /* -1 never */
+	int64_t remaining;                                      /* -1 unlimited */
 	int64_t refill_interval, refill_amount, last_refill_at; /* last_refill_at -1: never */
 	int64_t created_at;
 	bool rl_enabled;
@@ -248,7 +248,9 @@ static struct entry *entry_from_row(const uint8_t h[32], const struct gh_apikey 
 	e->last_request = k->last_request;
 	if (k->permissions[0]) {
 		e->perms = calloc(GH_APIKEY_PERMS_MAX, sizeof *e->perms);
-		int n = e->perms ? apikey_parse_permissions(k->permissions, e->perms, GH_APIKEY_PERMS_MAX) : -1;
+		int n = e->perms ? apikey_parse_permissions(k->permissions, e->perms,
+							    GH_APIKEY_PERMS_MAX)
+				 : -1;
 		e->n_perms = n > 0 ? n : 0;
 		e->has_perm_list = true; /* a malformed list grants nothing */
 	}
@@ -291,7 +293,8 @@ static int load_static_keys(const struct gh_config *cfg)
 		 * characters of the name's hash */
 		uint8_t nh[16];
 		char nhex[33];
-		crypto_generichash(nh, sizeof nh, (const unsigned char *)sk->name, strlen(sk->name), NULL, 0);
+		crypto_generichash(nh, sizeof nh, (const unsigned char *)sk->name, strlen(sk->name),
+				   NULL, 0);
 		sodium_bin2hex(nhex, sizeof nhex, nh, sizeof nh);
 		snprintf(e->id, sizeof e->id, "s%.31s", nhex);
 		snprintf(e->owner_id, sizeof e->owner_id, "static:%s", sk->name);
@@ -368,7 +371,8 @@ void apikey_flush(void)
 			if (n == 0)
 				break;
 			if (store()->apikey_write_counters(batch, n) != GH_STORE_OK)
-				log_event(GH_LOG_ERROR, "api key counters not written; will retry", NULL);
+				log_event(GH_LOG_ERROR, "api key counters not written; will retry",
+					  NULL);
 		}
 	}
 }
@@ -488,8 +492,8 @@ static void refill_locked(struct entry *e, int64_t now)
 }
 
 /* Every check except the charge, under the shard lock. */
-static bool check_locked(struct entry *e, const char *const *required, int n_required,
-			 int64_t now, struct gh_key_identity *out, struct gh_error *err)
+static bool check_locked(struct entry *e, const char *const *required, int n_required, int64_t now,
+			 struct gh_key_identity *out, struct gh_error *err)
 {
 	if (e->negative)
 		return error_set(err, 401, "INVALID_API_KEY", "Invalid API key.");
@@ -620,7 +624,8 @@ bool apikey_charge(const struct gh_key_identity *k, struct gh_error *err)
 	} else {
 		refill_locked(e, now);
 		if (e->remaining == 0) {
-			ok = error_set(err, 429, "USAGE_EXCEEDED", "API Key has reached its usage limit");
+			ok = error_set(err, 429, "USAGE_EXCEEDED",
+				       "API Key has reached its usage limit");
 		} else {
 			charge_locked(s, e, now);
 			ok = true;

@@ -83,8 +83,8 @@ bool apikey_grants(const struct gh_key_identity *k, const char *perm);
  * On failure err has Better-Auth's code and status (401 INVALID_API_KEY/
  * KEY_DISABLED/KEY_EXPIRED/USER_BANNED, 403 INSUFFICIENT_API_KEY_PERMISSIONS,
  * 429 USAGE_EXCEEDED, 503 when the store cannot be read). */
-bool apikey_verify(const char *key, const char *const *required_perms, int n_required,
-		   bool charge, struct gh_key_identity *out, struct gh_error *err);
+bool apikey_verify(const char *key, const char *const *required_perms, int n_required, bool charge,
+		   struct gh_key_identity *out, struct gh_error *err);
 /* Charges one use of a key verified without charging; fails with 429
  * USAGE_EXCEEDED if the last use went meanwhile (exact under races). */
 bool apikey_charge(const struct gh_key_identity *k, struct gh_error *err);

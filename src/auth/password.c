@@ -83,8 +83,8 @@ static struct {
 	int hashes_in_flight;
 	char dummy_hash[GH_PASSWORD_HASH_MAX];
 } state = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.slot_freed = PTHREAD_COND_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .slot_freed = PTHREAD_COND_INITIALIZER,
 };
 
 /* ---- NFKC ------------------------------------------------------------ */
@@ -109,8 +109,8 @@ static enum nfkc_result nfkc_normalise(const char *pw, size_t len, struct nfkc_p
 		return NFKC_INVALID;
 
 	size_t result_len = sizeof out->inline_buf;
-	uint8_t *result = u8_normalize(UNINORM_NFKC, (const uint8_t *)pw, len,
-				       out->inline_buf, &result_len);
+	uint8_t *result =
+	    u8_normalize(UNINORM_NFKC, (const uint8_t *)pw, len, out->inline_buf, &result_len);
 	if (result == NULL) {
 		/* u8_normalize may have written part of the result before failing */
 		sodium_memzero(out->inline_buf, sizeof out->inline_buf);
@@ -215,8 +215,8 @@ struct argon2id_cost {
 static struct argon2id_cost cost_of(const struct gh_password_params *p)
 {
 	return (struct argon2id_cost){
-		.opslimit = p->iterations,
-		.memlimit = (size_t)p->memory_kib * 1024U,
+	    .opslimit = p->iterations,
+	    .memlimit = (size_t)p->memory_kib * 1024U,
 	};
 }
 
@@ -261,9 +261,8 @@ static int dummy_hash_make(const struct gh_password_params *p, char out[GH_PASSW
 	char random_password[32];
 	randombytes_buf(random_password, sizeof random_password);
 	struct argon2id_cost cost = cost_of(p);
-	int rc = crypto_pwhash_str_alg(out, random_password, sizeof random_password,
-				       cost.opslimit, cost.memlimit,
-				       crypto_pwhash_ALG_ARGON2ID13);
+	int rc = crypto_pwhash_str_alg(out, random_password, sizeof random_password, cost.opslimit,
+				       cost.memlimit, crypto_pwhash_ALG_ARGON2ID13);
 	sodium_memzero(random_password, sizeof random_password);
 	return rc;
 }
@@ -309,18 +308,17 @@ enum gh_password_policy password_check_policy(const char *pw, size_t len)
 		return GH_PASSWORD_INVALID;
 
 	size_t max_input = (size_t)p.max_length <= SIZE_MAX / MAX_INPUT_BYTES_PER_CODE_POINT
-				   ? (size_t)p.max_length * MAX_INPUT_BYTES_PER_CODE_POINT
-				   : SIZE_MAX;
+			       ? (size_t)p.max_length * MAX_INPUT_BYTES_PER_CODE_POINT
+			       : SIZE_MAX;
 	if (len > max_input)
 		return pw != NULL && u8_check((const uint8_t *)pw, len) == NULL &&
 			       memchr(pw, '\0', len) == NULL
-			       ? GH_PASSWORD_TOO_LONG
-			       : GH_PASSWORD_INVALID;
+			   ? GH_PASSWORD_TOO_LONG
+			   : GH_PASSWORD_INVALID;
 
 	struct nfkc_password norm;
 	switch (nfkc_normalise(pw, len, &norm)) {
-	case NFKC_OK:
-		break;
+	case NFKC_OK: break;
 	case NFKC_INVALID:
 	case NFKC_NO_MEMORY: /* refuse rather than accept what we could not check */
 		return GH_PASSWORD_INVALID;
@@ -360,9 +358,8 @@ int password_hash(const char *pw, size_t len, char out[GH_PASSWORD_HASH_MAX])
 		return -1;
 
 	struct argon2id_cost cost = hash_slot_acquire();
-	int rc = crypto_pwhash_str_alg(out, (const char *)norm.text, norm.len,
-				       cost.opslimit, cost.memlimit,
-				       crypto_pwhash_ALG_ARGON2ID13);
+	int rc = crypto_pwhash_str_alg(out, (const char *)norm.text, norm.len, cost.opslimit,
+				       cost.memlimit, crypto_pwhash_ALG_ARGON2ID13);
 	hash_slot_release();
 	nfkc_release(&norm);
 	return rc == 0 ? 0 : -1;
@@ -396,7 +393,8 @@ static enum stored_format stored_format_of(const char *stored)
 	return STORED_MALFORMED;
 }
 
-static enum gh_password_verdict verify_argon2id(const char *stored, const struct nfkc_password *norm)
+static enum gh_password_verdict verify_argon2id(const char *stored,
+						const struct nfkc_password *norm)
 {
 	struct argon2id_cost cost = hash_slot_acquire();
 	/* -1 also means the string does not decode: it is then malformed */
@@ -425,8 +423,8 @@ static enum gh_password_verdict verify_better_auth_scrypt(const char *stored,
 	unsigned char expected[BA_SCRYPT_KEY_BYTES];
 	size_t expected_len = 0;
 	const char *key_hex = stored + BA_SALT_HEX_LEN + 1;
-	if (sodium_hex2bin(expected, sizeof expected, key_hex, BA_KEY_HEX_LEN,
-			   NULL, &expected_len, NULL) != 0 ||
+	if (sodium_hex2bin(expected, sizeof expected, key_hex, BA_KEY_HEX_LEN, NULL, &expected_len,
+			   NULL) != 0 ||
 	    expected_len != sizeof expected)
 		return GH_VERIFY_ERROR;
 
@@ -434,15 +432,15 @@ static enum gh_password_verdict verify_better_auth_scrypt(const char *stored,
 	(void)hash_slot_acquire(); /* scrypt costs as much as argon2id: same gate */
 	/* Better-Auth passes the hex string itself as the salt */
 	int rc = crypto_pwhash_scryptsalsa208sha256_ll(
-		norm->text, norm->len, (const uint8_t *)stored, BA_SALT_HEX_LEN,
-		BA_SCRYPT_N, BA_SCRYPT_R, BA_SCRYPT_P, derived, sizeof derived);
+	    norm->text, norm->len, (const uint8_t *)stored, BA_SALT_HEX_LEN, BA_SCRYPT_N,
+	    BA_SCRYPT_R, BA_SCRYPT_P, derived, sizeof derived);
 	hash_slot_release();
 
 	enum gh_password_verdict verdict = GH_VERIFY_ERROR;
 	if (rc == 0)
 		verdict = sodium_memcmp(derived, expected, sizeof derived) == 0
-				  ? GH_VERIFY_OK_REHASH
-				  : GH_VERIFY_MISMATCH;
+			      ? GH_VERIFY_OK_REHASH
+			      : GH_VERIFY_MISMATCH;
 	sodium_memzero(derived, sizeof derived);
 	return verdict;
 }
@@ -458,18 +456,16 @@ enum gh_password_verdict password_verify(const char *stored, const char *pw, siz
 
 	struct nfkc_password norm;
 	switch (nfkc_normalise(pw, len, &norm)) {
-	case NFKC_OK:
-		break;
+	case NFKC_OK: break;
 	case NFKC_INVALID:
 		/* nothing we hash can be invalid UTF-8, so it cannot match */
 		return GH_VERIFY_MISMATCH;
-	case NFKC_NO_MEMORY:
-		return GH_VERIFY_ERROR;
+	case NFKC_NO_MEMORY: return GH_VERIFY_ERROR;
 	}
 
 	enum gh_password_verdict verdict = format == STORED_ARGON2ID
-						   ? verify_argon2id(stored, &norm)
-						   : verify_better_auth_scrypt(stored, &norm);
+					       ? verify_argon2id(stored, &norm)
+					       : verify_better_auth_scrypt(stored, &norm);
 	nfkc_release(&norm);
 	return verdict;
 }

@@ -28,19 +28,19 @@
 #define GH_PASSWORD_HASH_MAX 128
 
 struct gh_password_params {
-	int min_length;           /* code points, >= 1 */
-	int max_length;           /* code points, >= min_length */
-	unsigned memory_kib;      /* argon2id m, >= 8 */
-	unsigned iterations;      /* argon2id t, >= 1 */
-	int max_concurrent;       /* >= 1 */
+	int min_length;      /* code points, >= 1 */
+	int max_length;      /* code points, >= min_length */
+	unsigned memory_kib; /* argon2id m, >= 8 */
+	unsigned iterations; /* argon2id t, >= 1 */
+	int max_concurrent;  /* >= 1 */
 };
 
 enum gh_password_policy {
 	GH_PASSWORD_OK = 0,
 	GH_PASSWORD_TOO_SHORT,
 	GH_PASSWORD_TOO_LONG,
-	GH_PASSWORD_COMMON,      /* on the blocklist (ASCII case-insensitive match) */
-	GH_PASSWORD_INVALID,     /* not valid UTF-8, or contains NUL */
+	GH_PASSWORD_COMMON,  /* on the blocklist (ASCII case-insensitive match) */
+	GH_PASSWORD_INVALID, /* not valid UTF-8, or contains NUL */
 };
 
 enum gh_password_verdict {

@@ -65,7 +65,8 @@ int session_init(const struct gh_config *cfg)
 	S.cfg = cfg;
 	S.secure = strncmp(cfg->base_url, "https://", 8) == 0;
 	const char *pre = S.secure ? "__Secure-" : "";
-	snprintf(S.cookie_token, sizeof S.cookie_token, "%s%s.session_token", pre, cfg->cookie_prefix);
+	snprintf(S.cookie_token, sizeof S.cookie_token, "%s%s.session_token", pre,
+		 cfg->cookie_prefix);
 	snprintf(S.cookie_data, sizeof S.cookie_data, "%s%s.session_data", pre, cfg->cookie_prefix);
 	snprintf(S.cookie_dont_remember, sizeof S.cookie_dont_remember, "%s%s.dont_remember", pre,
 		 cfg->cookie_prefix);
@@ -215,7 +216,8 @@ static bool read_token(struct gh_request *req, char token[GH_TOKEN_LEN + 1], boo
 	char raw[GH_COOKIE_VALUE_MAX];
 	const char *authz = req_header(req, "Authorization");
 	if (authz && strncasecmp(authz, "Bearer ", 7) == 0) {
-		if (snprintf(raw, sizeof raw, "%s", authz + 7) < (int)sizeof raw && cookie_url_decode(raw) &&
+		if (snprintf(raw, sizeof raw, "%s", authz + 7) < (int)sizeof raw &&
+		    cookie_url_decode(raw) &&
 		    cookie_signer_verify(&S.signer, raw, token, GH_TOKEN_LEN + 1)) {
 			*from_bearer = true;
 			return true;
@@ -264,11 +266,11 @@ static void set_cookie(struct gh_request *req, const char *name, const char *val
 {
 	char line[GH_COOKIE_VALUE_MAX];
 	struct gh_cookie_attrs a = {
-		.max_age = max_age,
-		.domain = S.cfg->cookie_domain,
-		.secure = S.secure,
-		.http_only = true,
-		.same_site = "Lax",
+	    .max_age = max_age,
+	    .domain = S.cfg->cookie_domain,
+	    .secure = S.secure,
+	    .http_only = true,
+	    .same_site = "Lax",
 	};
 	if (cookie_format_set(name, value, &a, line, sizeof line))
 		resp_header(req, "Set-Cookie", line);
@@ -283,8 +285,8 @@ static void set_session_cookies(struct gh_request *req, const struct gh_auth *a)
 	cookie_signer_sign(&S.signer, a->token, signed_token, sizeof signed_token);
 	cookie_url_encode(signed_token, encoded, sizeof encoded);
 	long max_age = a->session.remember_me
-			       ? (long)((a->session.expires_at - clock_now_ms() + 999) / 1000)
-			       : -1;
+			   ? (long)((a->session.expires_at - clock_now_ms() + 999) / 1000)
+			   : -1;
 	set_cookie(req, S.cookie_token, encoded, max_age);
 	if (!a->session.remember_me) {
 		char dr[8 + GH_COOKIE_SIG_LEN], dre[3 * sizeof dr];
@@ -379,12 +381,13 @@ char *session_answer_from_cookie_cache(struct gh_request *req)
 		char *signed_text = sign_payload(payload, json_integer_value(exp), expect);
 		free(signed_text);
 		const char *cached_token = json_string_value(
-			json_object_get(json_object_get(payload, "session"), "token"));
+		    json_object_get(json_object_get(payload, "session"), "token"));
 		if (sodium_memcmp(expect, sig, 43) == 0 && cached_token &&
 		    sodium_memcmp(cached_token, token, GH_TOKEN_LEN) == 0 &&
 		    strlen(cached_token) == strlen(token)) {
-			json_t *o = json_pack("{s:O, s:O}", "session", json_object_get(payload, "session"),
-					      "user", json_object_get(payload, "user"));
+			json_t *o =
+			    json_pack("{s:O, s:O}", "session", json_object_get(payload, "session"),
+				      "user", json_object_get(payload, "user"));
 			answer = json_dumps(o, JSON_COMPACT);
 			json_decref(o);
 		}

@@ -44,9 +44,9 @@ struct gh_auth {
 };
 
 enum gh_resolve {
-	GH_RESOLVE_NONE,    /* no credential, bad signature, unknown or expired token */
+	GH_RESOLVE_NONE, /* no credential, bad signature, unknown or expired token */
 	GH_RESOLVE_OK,
-	GH_RESOLVE_ERROR,   /* store failure: answer 500/503 */
+	GH_RESOLVE_ERROR, /* store failure: answer 500/503 */
 };
 
 /* Reads the session cookie or the bearer token. bypass_cache: read the store

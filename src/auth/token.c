@@ -28,7 +28,7 @@ void token_shutdown(void)
 void token_random_alnum(char *out, size_t n)
 {
 	static const char alphabet[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	/* 62 letters: uniform_random avoids modulo bias */
 	for (size_t i = 0; i < n; i++)
 		out[i] = alphabet[randombytes_uniform(62)];

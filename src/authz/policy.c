@@ -102,8 +102,7 @@ static bool path_matches(const char *rule, const char *path)
 	return strcmp(rule, path) == 0;
 }
 
-const struct gh_policy_rule *policy_match(const char *host, const char *path,
-					  enum gh_method method)
+const struct gh_policy_rule *policy_match(const char *host, const char *path, enum gh_method method)
 {
 	for (int i = 0; i < cfg->n_policies; i++) {
 		const struct gh_policy_rule *r = &cfg->policies[i];
@@ -148,7 +147,8 @@ bool policy_normalize_path(const char *in, char *out, size_t outsz)
 			free(dec);
 			return false;
 		}
-		if (c == '%' && !(i + 2 < n + 1 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0)) {
+		if (c == '%' &&
+		    !(i + 2 < n + 1 && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0)) {
 			/* a malformed escape ("%%32e") could turn into a new escape
 			 * once its neighbour is decoded: never guess */
 			free(dec);

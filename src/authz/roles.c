@@ -44,7 +44,8 @@ int roles_init(const struct gh_config *cfg)
 	add_role("user", user_grants, 4);
 	add_role("readonly", readonly_grants, 1);
 	for (int i = 0; i < cfg->n_roles; i++)
-		add_role(cfg->roles[i].name, cfg->roles[i].permissions, cfg->roles[i].n_permissions);
+		add_role(cfg->roles[i].name, cfg->roles[i].permissions,
+			 cfg->roles[i].n_permissions);
 	return 0;
 }
 

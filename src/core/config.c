@@ -326,8 +326,8 @@ static const char *check_origin(char *o)
 	n = strlen(o);
 	if (n > slen + 3 && o[n - 1] == '/')
 		o[--n] = '\0';
-	bool web = (slen == 4 && strncmp(o, "http", 4) == 0) ||
-		   (slen == 5 && strncmp(o, "https", 5) == 0);
+	bool web =
+	    (slen == 4 && strncmp(o, "http", 4) == 0) || (slen == 5 && strncmp(o, "https", 5) == 0);
 	if (!web)
 		return NULL;
 	char *auth = o + slen + 3;
@@ -396,7 +396,8 @@ static const char *check_header_name(char *name)
 static const char *check_cookie_prefix(char *prefix)
 {
 	if (!is_token(prefix) || strlen(prefix) > 64)
-		return "must be 1-64 characters valid in a cookie name (letters, digits, '-', '_', ...)";
+		return "must be 1-64 characters valid in a cookie name (letters, digits, '-', '_', "
+		       "...)";
 	return NULL;
 }
 
@@ -647,8 +648,8 @@ static const char *check_redis_url(char *url)
 static const char *check_key_prefix(char *prefix)
 {
 	return name_ok(prefix, 32, "_-", false)
-		       ? NULL
-		       : "must be 1-32 characters: letters, digits, '_' or '-'";
+		   ? NULL
+		   : "must be 1-32 characters: letters, digits, '_' or '-'";
 }
 
 /* ------------------------------------------------------ settings table */
@@ -656,13 +657,13 @@ static const char *check_key_prefix(char *prefix)
 enum kind {
 	KIND_STRING,
 	KIND_BOOL,
-	KIND_INT,   /* int field */
-	KIND_UINT,  /* unsigned field */
-	KIND_SIZE,  /* size_t field */
-	KIND_LIST,  /* char *field[capacity] with an int count */
+	KIND_INT,    /* int field */
+	KIND_UINT,   /* unsigned field */
+	KIND_SIZE,   /* size_t field */
+	KIND_LIST,   /* char *field[capacity] with an int count */
 	KIND_LISTEN, /* host:port into listen_host + listen_port */
-	KIND_ENUM,  /* one of `names` into an enum field (its index) */
-	KIND_CUSTOM /* a structured section: `yaml` and `env` functions */
+	KIND_ENUM,   /* one of `names` into an enum field (its index) */
+	KIND_CUSTOM  /* a structured section: `yaml` and `env` functions */
 };
 
 struct loader;
@@ -678,41 +679,59 @@ struct setting {
 	const char *env; /* GATEHOUSE_* variable, or NULL */
 	enum kind kind;
 	size_t offset;
-	size_t count_offset;  /* KIND_LIST */
-	int capacity;         /* KIND_LIST */
+	size_t count_offset;         /* KIND_LIST */
+	int capacity;                /* KIND_LIST */
 	unsigned long long min, max; /* numbers */
-	bool nullable;        /* strings: null / empty means "unset" */
-	bool sensitive;       /* wiped before free */
-	text_check_fn check;  /* strings and list entries */
-	const char *const *names; /* KIND_ENUM: NULL-terminated, in enum order */
-	yaml_fn yaml;         /* KIND_CUSTOM */
-	env_fn from_env;      /* KIND_CUSTOM, when it has a variable */
+	bool nullable;               /* strings: null / empty means "unset" */
+	bool sensitive;              /* wiped before free */
+	text_check_fn check;         /* strings and list entries */
+	const char *const *names;    /* KIND_ENUM: NULL-terminated, in enum order */
+	yaml_fn yaml;                /* KIND_CUSTOM */
+	env_fn from_env;             /* KIND_CUSTOM, when it has a variable */
 };
 
 #define AT(field) offsetof(struct gh_config, field)
-#define STRING(k, e, f, chk) \
-	{ .key = k, .env = e, .kind = KIND_STRING, .offset = AT(f), .check = chk }
-#define OPTIONAL_STRING(k, e, f, chk) \
-	{ .key = k, .env = e, .kind = KIND_STRING, .offset = AT(f), .nullable = true, .check = chk }
-#define BOOLEAN(k, e, f) { .key = k, .env = e, .kind = KIND_BOOL, .offset = AT(f) }
-#define NUMBER(kd, k, e, f, lo, hi) \
-	{ .key = k, .env = e, .kind = kd, .offset = AT(f), .min = lo, .max = hi }
-#define LIST(k, e, f, n, chk)                                                              \
-	{ .key = k, .env = e, .kind = KIND_LIST, .offset = AT(f), .count_offset = AT(n), \
-	  .capacity = (int)(sizeof(((struct gh_config *)0)->f) / sizeof(char *)), .check = chk }
+#define STRING(k, e, f, chk)                                                                       \
+	{                                                                                          \
+		.key = k, .env = e, .kind = KIND_STRING, .offset = AT(f), .check = chk             \
+	}
+#define OPTIONAL_STRING(k, e, f, chk)                                                              \
+	{                                                                                          \
+		.key = k, .env = e, .kind = KIND_STRING, .offset = AT(f), .nullable = true,        \
+		.check = chk                                                                       \
+	}
+#define BOOLEAN(k, e, f)                                                                           \
+	{                                                                                          \
+		.key = k, .env = e, .kind = KIND_BOOL, .offset = AT(f)                             \
+	}
+#define NUMBER(kd, k, e, f, lo, hi)                                                                \
+	{                                                                                          \
+		.key = k, .env = e, .kind = kd, .offset = AT(f), .min = lo, .max = hi              \
+	}
+#define LIST(k, e, f, n, chk)                                                                      \
+	{                                                                                          \
+		.key = k, .env = e, .kind = KIND_LIST, .offset = AT(f), .count_offset = AT(n),     \
+		.capacity = (int)(sizeof(((struct gh_config *)0)->f) / sizeof(char *)),            \
+		.check = chk                                                                       \
+	}
 
-#define ENUM(k, e, f, list) \
-	{ .key = k, .env = e, .kind = KIND_ENUM, .offset = AT(f), .names = list }
+#define ENUM(k, e, f, list)                                                                        \
+	{                                                                                          \
+		.key = k, .env = e, .kind = KIND_ENUM, .offset = AT(f), .names = list              \
+	}
 /* key NULL: an environment variable with no YAML key */
-#define CUSTOM(k, e, y, en) { .key = k, .env = e, .kind = KIND_CUSTOM, .yaml = y, .from_env = en }
+#define CUSTOM(k, e, y, en)                                                                        \
+	{                                                                                          \
+		.key = k, .env = e, .kind = KIND_CUSTOM, .yaml = y, .from_env = en                 \
+	}
 
 /* enum gh_rate_fail, gh_rate_by and gh_rate_scope, in declaration order */
-static const char *const rate_fail_names[] = { "local", "open", "closed", NULL };
-static const char *const rate_by_names[] = { "ip", "user", "key", "role", "global", NULL };
-static const char *const rate_scope_names[] = { "forward", "auth", "all", NULL };
+static const char *const rate_fail_names[] = {"local", "open", "closed", NULL};
+static const char *const rate_by_names[] = {"ip", "user", "key", "role", "global", NULL};
+static const char *const rate_scope_names[] = {"forward", "auth", "all", NULL};
 
 _Static_assert(sizeof(enum gh_rate_fail) == sizeof(int) && sizeof(enum gh_rate_by) == sizeof(int) &&
-		       sizeof(enum gh_rate_scope) == sizeof(int),
+		   sizeof(enum gh_rate_scope) == sizeof(int),
 	       "enum fields are written as int");
 
 static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *at);
@@ -723,78 +742,79 @@ static int env_primary_key(struct loader *ld, const char *value, const struct or
 static int env_static_keys(struct loader *ld, const char *value, const struct origin *at);
 
 static const struct setting settings[] = {
-	{ .key = "listen", .env = "GATEHOUSE_LISTEN", .kind = KIND_LISTEN },
-	OPTIONAL_STRING("base_url", "GATEHOUSE_BASE_URL", base_url, check_base_url),
-	STRING("data_dir", "GATEHOUSE_DATA_DIR", data_dir, check_path),
-	OPTIONAL_STRING("database_url", "GATEHOUSE_DATABASE_URL", database_url,
-			check_database_url),
-	{ .key = "secret", .env = "GATEHOUSE_SECRET", .kind = KIND_STRING,
-	  .offset = AT(secret), .nullable = true, .sensitive = true },
-	BOOLEAN("development", "GATEHOUSE_DEV", development),
-	NUMBER(KIND_INT, "workers", "GATEHOUSE_WORKERS", workers, 1, 1024),
-	NUMBER(KIND_INT, "http_threads", "GATEHOUSE_HTTP_THREADS", http_threads, 1, 1024),
-	LIST("trusted_origins", "GATEHOUSE_TRUSTED_ORIGINS", trusted_origins,
-	     n_trusted_origins, check_origin),
-	LIST("trusted_proxies", "GATEHOUSE_TRUSTED_PROXIES", trusted_proxies,
-	     n_trusted_proxies, check_proxy),
-	LIST("ip_headers", NULL, ip_headers, n_ip_headers, check_header_name),
+    {.key = "listen", .env = "GATEHOUSE_LISTEN", .kind = KIND_LISTEN},
+    OPTIONAL_STRING("base_url", "GATEHOUSE_BASE_URL", base_url, check_base_url),
+    STRING("data_dir", "GATEHOUSE_DATA_DIR", data_dir, check_path),
+    OPTIONAL_STRING("database_url", "GATEHOUSE_DATABASE_URL", database_url, check_database_url),
+    {.key = "secret",
+     .env = "GATEHOUSE_SECRET",
+     .kind = KIND_STRING,
+     .offset = AT(secret),
+     .nullable = true,
+     .sensitive = true},
+    BOOLEAN("development", "GATEHOUSE_DEV", development),
+    NUMBER(KIND_INT, "workers", "GATEHOUSE_WORKERS", workers, 1, 1024),
+    NUMBER(KIND_INT, "http_threads", "GATEHOUSE_HTTP_THREADS", http_threads, 1, 1024),
+    LIST("trusted_origins", "GATEHOUSE_TRUSTED_ORIGINS", trusted_origins, n_trusted_origins,
+	 check_origin),
+    LIST("trusted_proxies", "GATEHOUSE_TRUSTED_PROXIES", trusted_proxies, n_trusted_proxies,
+	 check_proxy),
+    LIST("ip_headers", NULL, ip_headers, n_ip_headers, check_header_name),
 
-	NUMBER(KIND_SIZE, "limits.max_body_bytes", "GATEHOUSE_MAX_BODY_BYTES", max_body_bytes,
-	       1, 1ULL << 30),
-	NUMBER(KIND_SIZE, "limits.max_header_bytes", NULL, max_header_bytes, 1024, 1ULL << 20),
-	NUMBER(KIND_INT, "limits.max_connections", NULL, max_connections, 1, 1000000),
-	NUMBER(KIND_INT, "limits.connection_timeout", NULL, connection_timeout_s, 1, 86400),
+    NUMBER(KIND_SIZE, "limits.max_body_bytes", "GATEHOUSE_MAX_BODY_BYTES", max_body_bytes, 1,
+	   1ULL << 30),
+    NUMBER(KIND_SIZE, "limits.max_header_bytes", NULL, max_header_bytes, 1024, 1ULL << 20),
+    NUMBER(KIND_INT, "limits.max_connections", NULL, max_connections, 1, 1000000),
+    NUMBER(KIND_INT, "limits.connection_timeout", NULL, connection_timeout_s, 1, 86400),
 
-	BOOLEAN("accounts.sign_up_enabled", "GATEHOUSE_SIGN_UP_ENABLED", sign_up_enabled),
-	NUMBER(KIND_INT, "accounts.lockout_max_attempts", "GATEHOUSE_LOCKOUT_MAX_ATTEMPTS",
-	       lockout_max_attempts, 1, 1000000),
-	NUMBER(KIND_INT, "accounts.lockout_duration", "GATEHOUSE_LOCKOUT_DURATION",
-	       lockout_duration_s, 1, 31536000),
+    BOOLEAN("accounts.sign_up_enabled", "GATEHOUSE_SIGN_UP_ENABLED", sign_up_enabled),
+    NUMBER(KIND_INT, "accounts.lockout_max_attempts", "GATEHOUSE_LOCKOUT_MAX_ATTEMPTS",
+	   lockout_max_attempts, 1, 1000000),
+    NUMBER(KIND_INT, "accounts.lockout_duration", "GATEHOUSE_LOCKOUT_DURATION", lockout_duration_s,
+	   1, 31536000),
 
-	NUMBER(KIND_INT, "password.min_length", "GATEHOUSE_PASSWORD_MIN_LENGTH",
-	       password_min_length, 1, 4096),
-	NUMBER(KIND_INT, "password.max_length", NULL, password_max_length, 1, 4096),
-	NUMBER(KIND_UINT, "password.argon2_memory_kib", "GATEHOUSE_ARGON2_MEMORY_KIB",
-	       argon2_memory_kib, 8, 4194304),
-	NUMBER(KIND_UINT, "password.argon2_iterations", "GATEHOUSE_ARGON2_ITERATIONS",
-	       argon2_iterations, 1, 1000),
-	NUMBER(KIND_INT, "password.max_concurrent_hashes", NULL, max_concurrent_hashes, 1,
-	       1024),
+    NUMBER(KIND_INT, "password.min_length", "GATEHOUSE_PASSWORD_MIN_LENGTH", password_min_length, 1,
+	   4096),
+    NUMBER(KIND_INT, "password.max_length", NULL, password_max_length, 1, 4096),
+    NUMBER(KIND_UINT, "password.argon2_memory_kib", "GATEHOUSE_ARGON2_MEMORY_KIB",
+	   argon2_memory_kib, 8, 4194304),
+    NUMBER(KIND_UINT, "password.argon2_iterations", "GATEHOUSE_ARGON2_ITERATIONS",
+	   argon2_iterations, 1, 1000),
+    NUMBER(KIND_INT, "password.max_concurrent_hashes", NULL, max_concurrent_hashes, 1, 1024),
 
-	NUMBER(KIND_INT, "session.expires_in", NULL, session_expires_in_s, 1, TEN_YEARS_S),
-	NUMBER(KIND_INT, "session.update_age", NULL, session_update_age_s, 0, TEN_YEARS_S),
-	NUMBER(KIND_INT, "session.fresh_age", NULL, session_fresh_age_s, 0, TEN_YEARS_S),
-	STRING("session.cookie_prefix", NULL, cookie_prefix, check_cookie_prefix),
-	OPTIONAL_STRING("session.cookie_domain", NULL, cookie_domain, check_cookie_domain),
-	BOOLEAN("session.cookie_cache.enabled", "GATEHOUSE_COOKIE_CACHE", cookie_cache_enabled),
-	NUMBER(KIND_INT, "session.cookie_cache.max_age", NULL, cookie_cache_max_age_s, 1,
-	       TEN_YEARS_S),
+    NUMBER(KIND_INT, "session.expires_in", NULL, session_expires_in_s, 1, TEN_YEARS_S),
+    NUMBER(KIND_INT, "session.update_age", NULL, session_update_age_s, 0, TEN_YEARS_S),
+    NUMBER(KIND_INT, "session.fresh_age", NULL, session_fresh_age_s, 0, TEN_YEARS_S),
+    STRING("session.cookie_prefix", NULL, cookie_prefix, check_cookie_prefix),
+    OPTIONAL_STRING("session.cookie_domain", NULL, cookie_domain, check_cookie_domain),
+    BOOLEAN("session.cookie_cache.enabled", "GATEHOUSE_COOKIE_CACHE", cookie_cache_enabled),
+    NUMBER(KIND_INT, "session.cookie_cache.max_age", NULL, cookie_cache_max_age_s, 1, TEN_YEARS_S),
 
-	STRING("log.level", "GATEHOUSE_LOG_LEVEL", log_level, check_log_level),
+    STRING("log.level", "GATEHOUSE_LOG_LEVEL", log_level, check_log_level),
 
-	/* roles are read before anything that names one is checked (check_role_refs) */
-	CUSTOM("roles", NULL, yaml_roles, NULL),
-	CUSTOM("policies", NULL, yaml_policies, NULL),
-	OPTIONAL_STRING("login_url", "GATEHOUSE_LOGIN_URL", login_url, check_login_url),
+    /* roles are read before anything that names one is checked (check_role_refs) */
+    CUSTOM("roles", NULL, yaml_roles, NULL),
+    CUSTOM("policies", NULL, yaml_policies, NULL),
+    OPTIONAL_STRING("login_url", "GATEHOUSE_LOGIN_URL", login_url, check_login_url),
 
-	STRING("api_keys.prefix", "GATEHOUSE_API_KEY_PREFIX", api_key_prefix, check_key_prefix),
-	/* before GATEHOUSE_API_KEYS, so "primary" is the first environment key */
-	CUSTOM(NULL, "GATEHOUSE_API_KEY", NULL, env_primary_key),
-	CUSTOM("api_keys.static", "GATEHOUSE_API_KEYS", yaml_static_keys, env_static_keys),
+    STRING("api_keys.prefix", "GATEHOUSE_API_KEY_PREFIX", api_key_prefix, check_key_prefix),
+    /* before GATEHOUSE_API_KEYS, so "primary" is the first environment key */
+    CUSTOM(NULL, "GATEHOUSE_API_KEY", NULL, env_primary_key),
+    CUSTOM("api_keys.static", "GATEHOUSE_API_KEYS", yaml_static_keys, env_static_keys),
 
-	BOOLEAN("rate_limits.enabled", "GATEHOUSE_RATE_LIMIT_ENABLED", rate_limit_enabled),
-	OPTIONAL_STRING("rate_limits.redis_url", "GATEHOUSE_REDIS_URL", redis_url, check_redis_url),
-	ENUM("rate_limits.on_redis_failure", "GATEHOUSE_RATE_LIMIT_REDIS_FAILURE",
-	     rate_limit_redis_failure, rate_fail_names),
-	BOOLEAN("rate_limits.auth_defaults", "GATEHOUSE_AUTH_RATE_LIMITS", auth_rate_limits_enabled),
-	CUSTOM("rate_limits.rules", NULL, yaml_rate_rules, NULL),
+    BOOLEAN("rate_limits.enabled", "GATEHOUSE_RATE_LIMIT_ENABLED", rate_limit_enabled),
+    OPTIONAL_STRING("rate_limits.redis_url", "GATEHOUSE_REDIS_URL", redis_url, check_redis_url),
+    ENUM("rate_limits.on_redis_failure", "GATEHOUSE_RATE_LIMIT_REDIS_FAILURE",
+	 rate_limit_redis_failure, rate_fail_names),
+    BOOLEAN("rate_limits.auth_defaults", "GATEHOUSE_AUTH_RATE_LIMITS", auth_rate_limits_enabled),
+    CUSTOM("rate_limits.rules", NULL, yaml_rate_rules, NULL),
 };
 
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
 /* Variables in the GATEHOUSE_ namespace that other parts of the program read
  * (the CLI picks the config file); accepted here, not applied. */
-static const char *const reserved_env[] = { "GATEHOUSE_CONFIG" };
+static const char *const reserved_env[] = {"GATEHOUSE_CONFIG"};
 
 static char **string_field(struct gh_config *cfg, const struct setting *s)
 {
@@ -835,8 +855,8 @@ static int out_of_memory(char *err)
 
 static bool parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
 
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
@@ -976,8 +996,9 @@ static int apply_scalar(struct gh_config *cfg, const struct setting *s, const ch
 				return 0;
 			}
 		}
-		return fail(err, at, quoted ? "expected true or false, not a quoted string"
-					    : "expected true or false");
+		return fail(err, at,
+			    quoted ? "expected true or false, not a quoted string"
+				   : "expected true or false");
 	case KIND_INT:
 	case KIND_UINT:
 	case KIND_SIZE:
@@ -1004,14 +1025,13 @@ static int apply_scalar(struct gh_config *cfg, const struct setting *s, const ch
 		return 0;
 	}
 	case KIND_LIST:
-	case KIND_CUSTOM:
-		break;
+	case KIND_CUSTOM: break;
 	}
 	return fail(err, at, "internal error: not a scalar setting");
 }
 
-static int list_append(struct gh_config *cfg, const struct setting *s, const char *text,
-		       size_t len, const struct origin *at, char *err)
+static int list_append(struct gh_config *cfg, const struct setting *s, const char *text, size_t len,
+		       const struct origin *at, char *err)
 {
 	int *n = list_count(cfg, s);
 	char *copy = NULL;
@@ -1056,7 +1076,7 @@ struct yaml_walk {
 
 static bool yaml_is_null(const yaml_node_t *n)
 {
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 
 	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
@@ -1095,7 +1115,7 @@ static int apply_yaml_value(struct yaml_walk *w, const struct setting *s, yaml_n
 		for (yaml_node_item_t *it = v->data.sequence.items.start;
 		     it < v->data.sequence.items.top; it++) {
 			yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-			struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+			struct origin item_at = {w->name, item->start_mark.line + 1, at->key};
 			if (item->type != YAML_SCALAR_NODE || yaml_is_null(item))
 				return fail(w->err, &item_at, "list entries must be strings");
 			if (list_append(w->cfg, s, scalar_text(item), item->data.scalar.length,
@@ -1121,7 +1141,7 @@ static void add_role_ref(struct yaml_walk *w, const char *role, size_t line, con
 
 	/* one reference per policy, key or rule at most, so it always fits */
 	if (ld->n_refs < (int)(sizeof ld->refs / sizeof ld->refs[0]))
-		ld->refs[ld->n_refs++] = (struct role_ref){ role, w->name, line, key };
+		ld->refs[ld->n_refs++] = (struct role_ref){role, w->name, line, key};
 }
 
 static int check_role_refs(struct loader *ld)
@@ -1129,7 +1149,7 @@ static int check_role_refs(struct loader *ld)
 	for (int i = 0; i < ld->n_refs; i++) {
 		const struct role_ref *r = &ld->refs[i];
 		if (!role_known(ld->cfg, r->role)) {
-			struct origin at = { r->file, r->line, r->key };
+			struct origin at = {r->file, r->line, r->key};
 			return fail(ld->err, &at, ROLE_UNKNOWN);
 		}
 	}
@@ -1142,7 +1162,7 @@ static struct origin field_at(const struct yaml_walk *w, const yaml_node_t *v, c
 			      const char *field, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "%s.%s", section, field);
-	return (struct origin){ w->name, v->start_mark.line + 1, buf };
+	return (struct origin){w->name, v->start_mark.line + 1, buf};
 }
 
 /* A non-empty scalar, copied. */
@@ -1227,12 +1247,13 @@ static int yaml_permissions(struct yaml_walk *w, const yaml_node_t *v, const str
 		return fail(w->err, at, "expected a list of permissions, got %s",
 			    yaml_is_null(v) ? "nothing" : node_kind(v));
 	if (!allow_empty && v->data.sequence.items.start == v->data.sequence.items.top)
-		return fail(w->err, at, "must not be an empty list (leave it out to use the "
-					"role's permissions)");
+		return fail(w->err, at,
+			    "must not be an empty list (leave it out to use the "
+			    "role's permissions)");
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-		struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+		struct origin item_at = {w->name, item->start_mark.line + 1, at->key};
 		char *perm;
 		if (*n >= GH_MAX_PERMS)
 			return fail(w->err, &item_at, "at most %d permissions are allowed",
@@ -1266,8 +1287,9 @@ static int item_fields(struct yaml_walk *w, const yaml_node_t *item, const char 
 		yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
 		size_t i;
 		if (k->type != YAML_SCALAR_NODE) {
-			struct origin at = { w->name, k->start_mark.line + 1, section };
-			return fail(w->err, &at, "keys must be plain strings, not %s", node_kind(k));
+			struct origin at = {w->name, k->start_mark.line + 1, section};
+			return fail(w->err, &at, "keys must be plain strings, not %s",
+				    node_kind(k));
 		}
 		for (i = 0; i < n; i++)
 			if (strlen(names[i]) == k->data.scalar.length &&
@@ -1277,11 +1299,11 @@ static int item_fields(struct yaml_walk *w, const yaml_node_t *item, const char 
 			char shown[80];
 			printable_copy(shown, sizeof shown, scalar_text(k), k->data.scalar.length);
 			snprintf(dotted, sizeof dotted, "%s.%s", section, shown);
-			struct origin at = { w->name, k->start_mark.line + 1, dotted };
+			struct origin at = {w->name, k->start_mark.line + 1, dotted};
 			return fail(w->err, &at, "unknown key");
 		}
 		snprintf(dotted, sizeof dotted, "%s.%s", section, names[i]);
-		struct origin at = { w->name, k->start_mark.line + 1, dotted };
+		struct origin at = {w->name, k->start_mark.line + 1, dotted};
 		if (vals[i])
 			return fail(w->err, &at, "duplicate key");
 		vals[i] = yaml_document_get_node(w->doc, p->value);
@@ -1302,7 +1324,7 @@ static int yaml_entries(struct yaml_walk *w, yaml_node_t *v, const struct origin
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-		struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+		struct origin item_at = {w->name, item->start_mark.line + 1, at->key};
 		if (item->type != YAML_MAPPING_NODE)
 			return fail(w->err, &item_at, "list entries must be mappings (%s)", what);
 		if (*count >= capacity)
@@ -1321,11 +1343,14 @@ static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *
 	if (yaml_is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
-		return fail(w->err, at, "expected a mapping of role names to permission lists, "
-					"got %s", node_kind(v));
-	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+		return fail(w->err, at,
+			    "expected a mapping of role names to permission lists, "
+			    "got %s",
+			    node_kind(v));
+	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
+	     p++) {
 		yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
-		struct origin key_at = { w->name, k->start_mark.line + 1, "roles" };
+		struct origin key_at = {w->name, k->start_mark.line + 1, "roles"};
 		char dotted[64];
 		char *name;
 		if (k->type != YAML_SCALAR_NODE)
@@ -1340,11 +1365,11 @@ static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *
 		snprintf(dotted, sizeof dotted, "roles.%s", name);
 		key_at.key = dotted;
 		const char *why = is_builtin_role(name)
-					  ? "built-in roles (admin, user, readonly) cannot be redefined"
+				      ? "built-in roles (admin, user, readonly) cannot be redefined"
 				  : role_known(cfg, name) ? "duplicate key"
 				  : cfg->n_roles >= GH_MAX_ROLES
-					  ? "at most " GH_STR(GH_MAX_ROLES) " roles are allowed"
-					  : NULL;
+				      ? "at most " GH_STR(GH_MAX_ROLES) " roles are allowed"
+				      : NULL;
 		if (why) {
 			free(name);
 			return fail(w->err, &key_at, "%s", why);
@@ -1352,8 +1377,9 @@ static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *
 		struct gh_role_def *r = &cfg->roles[cfg->n_roles++];
 		r->name = name;
 		yaml_node_t *perms = yaml_document_get_node(w->doc, p->value);
-		struct origin perms_at = { w->name, perms->start_mark.line + 1, dotted };
-		if (yaml_permissions(w, perms, &perms_at, true, r->permissions, &r->n_permissions) != 0)
+		struct origin perms_at = {w->name, perms->start_mark.line + 1, dotted};
+		if (yaml_permissions(w, perms, &perms_at, true, r->permissions,
+				     &r->n_permissions) != 0)
 			return -1;
 	}
 	return 0;
@@ -1365,8 +1391,8 @@ static int yaml_roles(struct yaml_walk *w, yaml_node_t *v, const struct origin *
 static const struct {
 	const char *name;
 	unsigned bit;
-} http_methods[] = { { "GET", 1 },     { "HEAD", 2 },   { "POST", 4 },    { "PUT", 8 },
-		     { "DELETE", 16 }, { "PATCH", 32 }, { "OPTIONS", 64 } };
+} http_methods[] = {{"GET", 1},     {"HEAD", 2},   {"POST", 4},    {"PUT", 8},
+		    {"DELETE", 16}, {"PATCH", 32}, {"OPTIONS", 64}};
 
 static int yaml_methods(struct yaml_walk *w, const yaml_node_t *v, const struct origin *at,
 			unsigned *mask)
@@ -1381,7 +1407,7 @@ static int yaml_methods(struct yaml_walk *w, const yaml_node_t *v, const struct 
 	for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
 	     it++) {
 		yaml_node_t *item = yaml_document_get_node(w->doc, *it);
-		struct origin item_at = { w->name, item->start_mark.line + 1, at->key };
+		struct origin item_at = {w->name, item->start_mark.line + 1, at->key};
 		size_t i = 0;
 		if (item->type == YAML_SCALAR_NODE)
 			for (; i < sizeof http_methods / sizeof http_methods[0]; i++)
@@ -1389,7 +1415,8 @@ static int yaml_methods(struct yaml_walk *w, const yaml_node_t *v, const struct 
 				    memcmp(http_methods[i].name, scalar_text(item),
 					   item->data.scalar.length) == 0)
 					break;
-		if (item->type != YAML_SCALAR_NODE || i == sizeof http_methods / sizeof http_methods[0])
+		if (item->type != YAML_SCALAR_NODE ||
+		    i == sizeof http_methods / sizeof http_methods[0])
 			return fail(w->err, &item_at,
 				    "methods are GET, HEAD, POST, PUT, DELETE, PATCH or OPTIONS");
 		if (*mask & http_methods[i].bit)
@@ -1405,10 +1432,10 @@ static int yaml_access(struct yaml_walk *w, const yaml_node_t *v, const struct o
 	static const struct {
 		const char *name;
 		enum gh_access access;
-	} simple[] = { { "public", GH_ACCESS_PUBLIC },
-		       { "optional", GH_ACCESS_OPTIONAL },
-		       { "authenticated", GH_ACCESS_AUTHENTICATED },
-		       { "deny", GH_ACCESS_DENY } };
+	} simple[] = {{"public", GH_ACCESS_PUBLIC},
+		      {"optional", GH_ACCESS_OPTIONAL},
+		      {"authenticated", GH_ACCESS_AUTHENTICATED},
+		      {"deny", GH_ACCESS_DENY}};
 	char *text;
 
 	if (yaml_string(w, v, at, &text) != 0)
@@ -1444,8 +1471,9 @@ static int yaml_access(struct yaml_walk *w, const yaml_node_t *v, const struct o
 		return 0;
 	}
 	free(text);
-	return fail(w->err, at, "must be public, optional, authenticated, deny, role:<name> or "
-				"permission:<resource>:<action>");
+	return fail(w->err, at,
+		    "must be public, optional, authenticated, deny, role:<name> or "
+		    "permission:<resource>:<action>");
 }
 
 static const char *check_glob_path(char *path)
@@ -1456,7 +1484,7 @@ static const char *check_glob_path(char *path)
 static int yaml_policy(struct yaml_walk *w, const yaml_node_t *item, size_t line)
 {
 	enum { PATH, HOST, METHODS, ACCESS, N };
-	static const char *const names[N] = { "path", "host", "methods", "access" };
+	static const char *const names[N] = {"path", "host", "methods", "access"};
 	yaml_node_t *vals[N];
 	struct gh_policy_rule *r = &w->cfg->policies[w->cfg->n_policies++];
 	struct origin at;
@@ -1465,12 +1493,13 @@ static int yaml_policy(struct yaml_walk *w, const yaml_node_t *item, size_t line
 	r->line = (int)line;
 	if (item_fields(w, item, "policies", names, N, vals) != 0)
 		return -1;
-	at = (struct origin){ w->name, line, "policies" };
+	at = (struct origin){w->name, line, "policies"};
 	if (!vals[PATH])
 		return fail(w->err, &at, "each rule needs a path");
 	if (!vals[ACCESS])
-		return fail(w->err, &at, "each rule needs access (public, optional, authenticated, "
-					 "deny, role:<name> or permission:<resource>:<action>)");
+		return fail(w->err, &at,
+			    "each rule needs access (public, optional, authenticated, "
+			    "deny, role:<name> or permission:<resource>:<action>)");
 	at = field_at(w, vals[PATH], "policies", names[PATH], dotted, sizeof dotted);
 	if (yaml_checked_string(w, vals[PATH], &at, check_glob_path, false, &r->path) != 0)
 		return -1;
@@ -1521,7 +1550,7 @@ static const char *check_static_key(char *key)
 static int yaml_static_key(struct yaml_walk *w, const yaml_node_t *item, size_t line)
 {
 	enum { NAME, KEY, ROLE, PERMISSIONS, N };
-	static const char *const names[N] = { "name", "key", "role", "permissions" };
+	static const char *const names[N] = {"name", "key", "role", "permissions"};
 	static const char section[] = "api_keys.static";
 	yaml_node_t *vals[N];
 	struct gh_config *cfg = w->cfg;
@@ -1532,7 +1561,7 @@ static int yaml_static_key(struct yaml_walk *w, const yaml_node_t *item, size_t 
 
 	if (item_fields(w, item, section, names, N, vals) != 0)
 		return -1;
-	at = (struct origin){ w->name, line, section };
+	at = (struct origin){w->name, line, section};
 	if (!vals[NAME] || !vals[KEY])
 		return fail(w->err, &at, "each static key needs a name and a key");
 	at = field_at(w, vals[NAME], section, names[NAME], dotted, sizeof dotted);
@@ -1543,7 +1572,7 @@ static int yaml_static_key(struct yaml_walk *w, const yaml_node_t *item, size_t 
 		return -1;
 	const char *clash = static_key_clash(cfg, index);
 	if (clash) {
-		at = (struct origin){ w->name, line, section };
+		at = (struct origin){w->name, line, section};
 		return fail(w->err, &at, "%s", clash);
 	}
 	if (vals[ROLE]) {
@@ -1577,8 +1606,8 @@ static const char *check_rule_name(char *name)
 static int yaml_rate_rule(struct yaml_walk *w, const yaml_node_t *item, size_t line)
 {
 	enum { NAME, BY, SCOPE, PATH, ROLE, LIMIT, WINDOW, ON_FAILURE, N };
-	static const char *const names[N] = { "name", "by",    "scope",  "path",
-					      "role", "limit", "window", "on_redis_failure" };
+	static const char *const names[N] = {"name", "by",    "scope",  "path",
+					     "role", "limit", "window", "on_redis_failure"};
 	static const char section[] = "rate_limits.rules";
 	yaml_node_t *vals[N];
 	struct gh_config *cfg = w->cfg;
@@ -1591,7 +1620,7 @@ static int yaml_rate_rule(struct yaml_walk *w, const yaml_node_t *item, size_t l
 	r->line = (int)line;
 	if (item_fields(w, item, section, names, N, vals) != 0)
 		return -1;
-	at = (struct origin){ w->name, line, section };
+	at = (struct origin){w->name, line, section};
 	if (!vals[NAME] || !vals[BY] || !vals[LIMIT] || !vals[WINDOW])
 		return fail(w->err, &at, "each rule needs name, by, limit and window");
 	at = field_at(w, vals[NAME], section, names[NAME], dotted, sizeof dotted);
@@ -1651,8 +1680,8 @@ static int yaml_rate_rules(struct yaml_walk *w, yaml_node_t *v, const struct ori
 /* If table key `full` is section + "." + key (or key at the top level),
  * returns what follows the match: "" for a setting, ".rest" inside a
  * section. NULL if it does not match. */
-static const char *key_match(const char *full, const char *section, size_t seclen,
-			     const char *key, size_t keylen)
+static const char *key_match(const char *full, const char *section, size_t seclen, const char *key,
+			     size_t keylen)
 {
 	if (seclen > 0) {
 		if (strncmp(full, section, seclen) != 0 || full[seclen] != '.')
@@ -1680,8 +1709,8 @@ static int walk_mapping(struct yaml_walk *w, const yaml_node_t *map, const char 
 
 		if (k->type != YAML_SCALAR_NODE) {
 			snprintf(dotted, sizeof dotted, "%.*s", (int)seclen, section);
-			struct origin at = { w->name, k->start_mark.line + 1,
-					     seclen ? dotted : "(top level)" };
+			struct origin at = {w->name, k->start_mark.line + 1,
+					    seclen ? dotted : "(top level)"};
 			return fail(w->err, &at, "keys must be plain strings, not %s",
 				    node_kind(k));
 		}
@@ -1701,12 +1730,12 @@ static int walk_mapping(struct yaml_walk *w, const yaml_node_t *map, const char 
 			printable_copy(shown, sizeof shown, key, keylen);
 			snprintf(dotted, sizeof dotted, "%.*s%s%s", (int)seclen, section,
 				 seclen ? "." : "", shown);
-			struct origin at = { w->name, k->start_mark.line + 1, dotted };
+			struct origin at = {w->name, k->start_mark.line + 1, dotted};
 			return fail(w->err, &at, "unknown key");
 		}
 		size_t dlen = (size_t)(rest - s->key);
 		snprintf(dotted, sizeof dotted, "%.*s", (int)dlen, s->key);
-		struct origin at = { w->name, k->start_mark.line + 1, dotted };
+		struct origin at = {w->name, k->start_mark.line + 1, dotted};
 
 		/* earlier keys all matched the table, so this scan stays short */
 		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
@@ -1717,7 +1746,7 @@ static int walk_mapping(struct yaml_walk *w, const yaml_node_t *map, const char 
 		}
 
 		if (*rest == '\0') {
-			struct origin vat = { w->name, v->start_mark.line + 1, dotted };
+			struct origin vat = {w->name, v->start_mark.line + 1, dotted};
 			if (apply_yaml_value(w, s, v, &vat) != 0)
 				return -1;
 		} else if (v->type == YAML_MAPPING_NODE) {
@@ -1784,7 +1813,7 @@ static int apply_yaml(struct loader *ld, const char *name, const char *yaml, siz
 		goto out_parser;
 	}
 
-	struct yaml_walk w = { cfg, &doc, name, err, ld };
+	struct yaml_walk w = {cfg, &doc, name, err, ld};
 	yaml_node_t *root = yaml_document_get_root_node(&doc);
 	if (!root || yaml_is_null(root)) {
 		rc = 0; /* empty file: defaults only */
@@ -1858,8 +1887,10 @@ static int add_env_key(struct loader *ld, const struct origin *at, int entry, co
 	if (entry > 0)
 		snprintf(where, sizeof where, "entry %d: ", entry);
 	if (cfg->n_static_keys >= GH_MAX_STATIC_KEYS)
-		return fail(ld->err, at, "%sat most %d static keys are allowed (file and "
-					 "environment together)", where, GH_MAX_STATIC_KEYS);
+		return fail(ld->err, at,
+			    "%sat most %d static keys are allowed (file and "
+			    "environment together)",
+			    where, GH_MAX_STATIC_KEYS);
 	int index = cfg->n_static_keys;
 	struct gh_static_key *k = &cfg->static_keys[cfg->n_static_keys++];
 	k->name = strndup(name, nlen);
@@ -1928,7 +1959,7 @@ static int apply_env(struct loader *ld, char *const *envp)
 {
 	struct gh_config *cfg = ld->cfg;
 	char *err = ld->err;
-	const char *values[N_SETTINGS] = { NULL };
+	const char *values[N_SETTINGS] = {NULL};
 
 	for (char *const *e = envp; e && *e; e++) {
 		const char *entry = *e;
@@ -1945,7 +1976,8 @@ static int apply_env(struct loader *ld, char *const *envp)
 			    memcmp(settings[i].env, entry, nlen) == 0)
 				s = &settings[i];
 		for (size_t r = 0; r < sizeof reserved_env / sizeof reserved_env[0]; r++)
-			if (strlen(reserved_env[r]) == nlen && memcmp(reserved_env[r], entry, nlen) == 0)
+			if (strlen(reserved_env[r]) == nlen &&
+			    memcmp(reserved_env[r], entry, nlen) == 0)
 				reserved = true;
 		if (reserved)
 			continue;
@@ -1968,7 +2000,7 @@ static int apply_env(struct loader *ld, char *const *envp)
 
 		if (!value)
 			continue;
-		struct origin at = { s->env, 0, s->key };
+		struct origin at = {s->env, 0, s->key};
 		if (s->kind == KIND_CUSTOM)
 			rc = s->from_env(ld, value, &at);
 		else if (s->kind == KIND_LIST)
@@ -2154,7 +2186,7 @@ int config_load(struct gh_config *cfg, const char *path, char *const *envp,
 	char *text = NULL;
 	size_t len = 0;
 	int rc;
-	struct loader ld = { .cfg = cfg, .err = err };
+	struct loader ld = {.cfg = cfg, .err = err};
 
 	if (set_defaults(cfg, err) != 0)
 		goto fail;
@@ -2183,7 +2215,7 @@ fail:
 int config_load_buffer(struct gh_config *cfg, const char *name, const char *yaml, size_t len,
 		       char err[GH_CONFIG_ERR_MAX])
 {
-	struct loader ld = { .cfg = cfg, .err = err };
+	struct loader ld = {.cfg = cfg, .err = err};
 
 	if (!name)
 		name = "(buffer)";
@@ -2225,8 +2257,10 @@ static int validate_access_rules(const struct gh_config *cfg, char *err)
 	for (int i = 0; i < cfg->n_roles; i++) {
 		const struct gh_role_def *r = &cfg->roles[i];
 		if (!r->name || !role_name_ok(r->name) || is_builtin_role(r->name))
-			return invalid(err, "roles[%d]: a role name is " ROLE_NAME_RULE
-					    " and not admin, user or readonly", i);
+			return invalid(err,
+				       "roles[%d]: a role name is " ROLE_NAME_RULE
+				       " and not admin, user or readonly",
+				       i);
 		for (int j = 0; j < i; j++)
 			if (strcmp(cfg->roles[j].name, r->name) == 0)
 				return invalid(err, "roles[%d]: defined twice", i);
@@ -2244,71 +2278,87 @@ static int validate_access_rules(const struct gh_config *cfg, char *err)
 			return invalid(err, "policies[%d] (line %d): path must start with '/'", i,
 				       r->line);
 		if (r->methods & ~127u)
-			return invalid(err, "policies[%d] (line %d): unknown method bits", i, r->line);
+			return invalid(err, "policies[%d] (line %d): unknown method bits", i,
+				       r->line);
 		switch (r->access) {
 		case GH_ACCESS_PUBLIC:
 		case GH_ACCESS_OPTIONAL:
 		case GH_ACCESS_AUTHENTICATED:
-		case GH_ACCESS_DENY:
-			break;
+		case GH_ACCESS_DENY: break;
 		case GH_ACCESS_ROLE:
 			if (!r->arg || !role_known(cfg, r->arg))
-				return invalid(err, "policies[%d] (line %d): access: " ROLE_UNKNOWN, i,
-					       r->line);
+				return invalid(err, "policies[%d] (line %d): access: " ROLE_UNKNOWN,
+					       i, r->line);
 			break;
 		case GH_ACCESS_PERMISSION:
 			if (!r->arg || permission_problem(r->arg, false))
-				return invalid(err, "policies[%d] (line %d): access: malformed "
-						    "permission", i, r->line);
+				return invalid(err,
+					       "policies[%d] (line %d): access: malformed "
+					       "permission",
+					       i, r->line);
 			break;
-		default:
-			return invalid(err, "policies[%d] (line %d): unknown access", i, r->line);
+		default: return invalid(err, "policies[%d] (line %d): unknown access", i, r->line);
 		}
 	}
 
 	for (int i = 0; i < cfg->n_static_keys; i++) {
 		const struct gh_static_key *k = &cfg->static_keys[i];
 		if (!k->name || !key_name_ok(k->name) || !k->key)
-			return invalid(err, "api_keys.static[%d]: needs a name (" KEY_NAME_RULE
-					    ") and a key", i);
+			return invalid(
+			    err, "api_keys.static[%d]: needs a name (" KEY_NAME_RULE ") and a key",
+			    i);
 		for (int j = 0; j < i; j++)
 			if (strcmp(cfg->static_keys[j].name, k->name) == 0)
-				return invalid(err, "api_keys.static[%d]: name is already used by "
-						    "another static key", i);
+				return invalid(err,
+					       "api_keys.static[%d]: name is already used by "
+					       "another static key",
+					       i);
 		if (k->role && !role_known(cfg, k->role))
 			return invalid(err, "api_keys.static[%d]: " ROLE_UNKNOWN, i);
 		if (k->n_permissions < 0 || k->n_permissions > GH_MAX_PERMS)
-			return invalid(err, "api_keys.static[%d]: at most %d permissions are allowed",
-				       i, GH_MAX_PERMS);
+			return invalid(err,
+				       "api_keys.static[%d]: at most %d permissions are allowed", i,
+				       GH_MAX_PERMS);
 		for (int p = 0; p < k->n_permissions; p++)
 			if (!k->permissions[p] || permission_problem(k->permissions[p], true))
-				return invalid(err, "api_keys.static[%d]: permission %d is malformed",
-					       i, p);
+				return invalid(
+				    err, "api_keys.static[%d]: permission %d is malformed", i, p);
 	}
 
 	for (int i = 0; i < cfg->n_rate_rules; i++) {
 		const struct gh_rate_rule *r = &cfg->rate_rules[i];
 		if (!r->name || !rule_name_ok(r->name))
-			return invalid(err, "rate_limits.rules[%d] (line %d): a rule name is "
-					    RULE_NAME_RULE, i, r->line);
+			return invalid(
+			    err, "rate_limits.rules[%d] (line %d): a rule name is " RULE_NAME_RULE,
+			    i, r->line);
 		for (int j = 0; j < i; j++)
 			if (strcmp(cfg->rate_rules[j].name, r->name) == 0)
-				return invalid(err, "rate_limits.rules[%d] (line %d): another rule "
-						    "has the same name", i, r->line);
+				return invalid(err,
+					       "rate_limits.rules[%d] (line %d): another rule "
+					       "has the same name",
+					       i, r->line);
 		if ((unsigned)r->by > GH_RATE_BY_GLOBAL || (unsigned)r->scope > GH_RATE_SCOPE_ALL ||
 		    (unsigned)r->on_redis_failure > GH_RATE_FAIL_CLOSED)
-			return invalid(err, "rate_limits.rules[%d] (line %d): by, scope or "
-					    "on_redis_failure out of range", i, r->line);
+			return invalid(err,
+				       "rate_limits.rules[%d] (line %d): by, scope or "
+				       "on_redis_failure out of range",
+				       i, r->line);
 		if (r->limit < 1 || r->limit > 1000000000 || r->window_s < 1 ||
 		    r->window_s > 31536000)
-			return invalid(err, "rate_limits.rules[%d] (line %d): limit must be 1 to "
-					    "1000000000 and window 1 to 31536000 seconds", i, r->line);
+			return invalid(err,
+				       "rate_limits.rules[%d] (line %d): limit must be 1 to "
+				       "1000000000 and window 1 to 31536000 seconds",
+				       i, r->line);
 		if (r->path && glob_path_problem(r->path))
-			return invalid(err, "rate_limits.rules[%d] (line %d): path must start "
-					    "with '/'", i, r->line);
+			return invalid(err,
+				       "rate_limits.rules[%d] (line %d): path must start "
+				       "with '/'",
+				       i, r->line);
 		if (r->by == GH_RATE_BY_ROLE && !r->role)
-			return invalid(err, "rate_limits.rules[%d] (line %d): a rule counted by "
-					    "role needs a role", i, r->line);
+			return invalid(err,
+				       "rate_limits.rules[%d] (line %d): a rule counted by "
+				       "role needs a role",
+				       i, r->line);
 		if (r->role && !role_known(cfg, r->role))
 			return invalid(err, "rate_limits.rules[%d] (line %d): " ROLE_UNKNOWN, i,
 				       r->line);
@@ -2340,8 +2390,8 @@ int config_validate(const struct gh_config *cfg, char err[GH_CONFIG_ERR_MAX])
 				    "must be at least 1");
 	if (cfg->n_trusted_origins < 0 || cfg->n_trusted_origins > GH_MAX_TRUSTED ||
 	    cfg->n_trusted_proxies < 0 || cfg->n_trusted_proxies > GH_MAX_TRUSTED ||
-	    cfg->n_ip_headers < 0 || cfg->n_ip_headers > (int)(sizeof cfg->ip_headers /
-							       sizeof cfg->ip_headers[0]))
+	    cfg->n_ip_headers < 0 ||
+	    cfg->n_ip_headers > (int)(sizeof cfg->ip_headers / sizeof cfg->ip_headers[0]))
 		return invalid(err, "trusted_origins/trusted_proxies/ip_headers: too many entries");
 	if (cfg->max_body_bytes < 1 || cfg->max_header_bytes < 1024 || cfg->max_connections < 1 ||
 	    cfg->connection_timeout_s < 1)
@@ -2363,8 +2413,9 @@ int config_validate(const struct gh_config *cfg, char err[GH_CONFIG_ERR_MAX])
 				    "at least 1");
 	if (cfg->session_expires_in_s < 1 || cfg->session_update_age_s < 0 ||
 	    cfg->session_fresh_age_s < 0 || cfg->cookie_cache_max_age_s < 1)
-		return invalid(err, "session: expires_in and cookie_cache.max_age must be positive, "
-				    "update_age and fresh_age not negative");
+		return invalid(err,
+			       "session: expires_in and cookie_cache.max_age must be positive, "
+			       "update_age and fresh_age not negative");
 	if (!cfg->cookie_prefix || !is_token(cfg->cookie_prefix))
 		return invalid(err, "session.cookie_prefix: must be a valid cookie name");
 	if (!cfg->log_level || !log_level_ok(cfg->log_level))

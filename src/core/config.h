@@ -52,8 +52,8 @@ struct gh_policy_rule {
 			   * exact. Matched against the path without the query. */
 	unsigned methods; /* mask of enum gh_method (http/server.h); 0 = any */
 	enum gh_access access;
-	char *arg;        /* role or permission; NULL otherwise */
-	int line;         /* where it was defined, for logs */
+	char *arg; /* role or permission; NULL otherwise */
+	int line;  /* where it was defined, for logs */
 };
 
 /* "Simple mode" API keys from the config or environment (seed 002). */
@@ -65,7 +65,13 @@ struct gh_static_key {
 	int n_permissions; /* 0 = the role's permissions */
 };
 
-enum gh_rate_by { GH_RATE_BY_IP, GH_RATE_BY_USER, GH_RATE_BY_KEY, GH_RATE_BY_ROLE, GH_RATE_BY_GLOBAL };
+enum gh_rate_by {
+	GH_RATE_BY_IP,
+	GH_RATE_BY_USER,
+	GH_RATE_BY_KEY,
+	GH_RATE_BY_ROLE,
+	GH_RATE_BY_GLOBAL
+};
 enum gh_rate_scope { GH_RATE_SCOPE_FORWARD, GH_RATE_SCOPE_AUTH, GH_RATE_SCOPE_ALL };
 enum gh_rate_fail { GH_RATE_FAIL_LOCAL, GH_RATE_FAIL_OPEN, GH_RATE_FAIL_CLOSED };
 
@@ -75,11 +81,11 @@ enum gh_rate_fail { GH_RATE_FAIL_LOCAL, GH_RATE_FAIL_OPEN, GH_RATE_FAIL_CLOSED }
 struct gh_rate_rule {
 	char *name;
 	enum gh_rate_by by;
-	enum gh_rate_scope scope; /* default FORWARD */
-	char *path;               /* glob like policies; NULL = any */
-	char *role;               /* NULL = any caller */
-	long long limit;          /* >= 1 */
-	long long window_s;       /* >= 1 */
+	enum gh_rate_scope scope;           /* default FORWARD */
+	char *path;                         /* glob like policies; NULL = any */
+	char *role;                         /* NULL = any caller */
+	long long limit;                    /* >= 1 */
+	long long window_s;                 /* >= 1 */
 	enum gh_rate_fail on_redis_failure; /* default: rate_limit_redis_failure */
 	int line;
 };
@@ -89,29 +95,29 @@ struct gh_config {
 	char *path;
 
 	/* server */
-	char *listen_host;    /* default "127.0.0.1" */
-	int listen_port;      /* default 8080 */
-	char *base_url;       /* default "http://<listen>" ; no trailing slash */
-	char *data_dir;       /* default "./data" */
-	char *database_url;   /* default "sqlite:<data_dir>/gatehouse.db" */
-	char *secret;         /* >= 32 bytes; NULL until resolved */
-	bool development;     /* GATEHOUSE_DEV=1 / development: true */
-	int workers;          /* slow-work pool size; default 4 */
-	int http_threads;     /* MHD thread pool; default = number of cores */
+	char *listen_host;  /* default "127.0.0.1" */
+	int listen_port;    /* default 8080 */
+	char *base_url;     /* default "http://<listen>" ; no trailing slash */
+	char *data_dir;     /* default "./data" */
+	char *database_url; /* default "sqlite:<data_dir>/gatehouse.db" */
+	char *secret;       /* >= 32 bytes; NULL until resolved */
+	bool development;   /* GATEHOUSE_DEV=1 / development: true */
+	int workers;        /* slow-work pool size; default 4 */
+	int http_threads;   /* MHD thread pool; default = number of cores */
 
 	/* origins and proxies */
 	char *trusted_origins[GH_MAX_TRUSTED]; /* base_url's origin is added implicitly */
 	int n_trusted_origins;
 	char *trusted_proxies[GH_MAX_TRUSTED]; /* IPs or CIDRs, e.g. "127.0.0.1", "10.0.0.0/8" */
 	int n_trusted_proxies;
-	char *ip_headers[8];                   /* default {"x-forwarded-for"} */
+	char *ip_headers[8]; /* default {"x-forwarded-for"} */
 	int n_ip_headers;
 
 	/* limits (every one of them enforced with a precise error) */
-	size_t max_body_bytes;      /* default 65536 */
-	size_t max_header_bytes;    /* default 8192 */
-	int max_connections;        /* default 1024 */
-	int connection_timeout_s;   /* default 30 */
+	size_t max_body_bytes;    /* default 65536 */
+	size_t max_header_bytes;  /* default 8192 */
+	int max_connections;      /* default 1024 */
+	int connection_timeout_s; /* default 30 */
 
 	/* accounts and passwords */
 	bool sign_up_enabled;       /* default true */
@@ -140,20 +146,20 @@ struct gh_config {
 	int n_roles;
 	struct gh_policy_rule policies[GH_MAX_POLICIES];
 	int n_policies;
-	char *login_url;   /* where browsers are sent; default base_url + "/sign-in" */
+	char *login_url; /* where browsers are sent; default base_url + "/sign-in" */
 
 	/* API keys */
-	char *api_key_prefix;    /* default "gh_" */
+	char *api_key_prefix; /* default "gh_" */
 	struct gh_static_key static_keys[GH_MAX_STATIC_KEYS];
 	int n_static_keys;
 
 	/* rate limits */
-	bool rate_limit_enabled;              /* default true */
-	char *redis_url;                      /* NULL: in-process limits only */
+	bool rate_limit_enabled;                    /* default true */
+	char *redis_url;                            /* NULL: in-process limits only */
 	enum gh_rate_fail rate_limit_redis_failure; /* default LOCAL */
 	struct gh_rate_rule rate_rules[GH_MAX_RATE_RULES];
 	int n_rate_rules;
-	bool auth_rate_limits_enabled;        /* Better-Auth's special rules; default true */
+	bool auth_rate_limits_enabled; /* Better-Auth's special rules; default true */
 };
 
 /* Fills *cfg from defaults, then the YAML file at path (NULL: no file;
@@ -165,8 +171,8 @@ int config_load(struct gh_config *cfg, const char *path, char *const *envp,
 
 /* Parses a YAML document held in memory (used by config_load and the fuzzer).
  * `name` is used in error messages in place of a file name. */
-int config_load_buffer(struct gh_config *cfg, const char *name, const char *yaml,
-		       size_t len, char err[GH_CONFIG_ERR_MAX]);
+int config_load_buffer(struct gh_config *cfg, const char *name, const char *yaml, size_t len,
+		       char err[GH_CONFIG_ERR_MAX]);
 
 /* Checks cross-field rules after loading (secret length, min <= max, base_url
  * is http(s), ...). secret may still be NULL here: the caller resolves it

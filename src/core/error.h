@@ -20,8 +20,11 @@ struct gh_error {
 
 /* Sets err and returns false, so handlers can `return error_set(...)`. */
 bool error_set(struct gh_error *err, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
-static inline bool error_is_set(const struct gh_error *err) { return err->status != 0; }
+static inline bool error_is_set(const struct gh_error *err)
+{
+	return err->status != 0;
+}
 
 #endif

@@ -103,18 +103,24 @@ char *metrics_render(int worker_queue_depth, int in_flight)
 	struct text t = {malloc(16384), 0, 16384};
 	if (!t.buf)
 		abort();
-	put(&t, "# HELP gatehouse_http_requests_total HTTP requests answered, by route and status.\n"
-		"# TYPE gatehouse_http_requests_total counter\n");
+	put(&t,
+	    "# HELP gatehouse_http_requests_total HTTP requests answered, by route and status.\n"
+	    "# TYPE gatehouse_http_requests_total counter\n");
 	for (int r = 0; r < n_routes; r++) {
 		for (int s = 0; s < N_STATUS; s++) {
-			unsigned long long v = atomic_load_explicit(&requests[r][s], memory_order_relaxed);
+			unsigned long long v =
+			    atomic_load_explicit(&requests[r][s], memory_order_relaxed);
 			if (!v)
 				continue;
 			if (status_codes[s])
-				put(&t, "gatehouse_http_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+				put(&t,
+				    "gatehouse_http_requests_total{route=\"%s\",status=\"%d\"} "
+				    "%llu\n",
 				    route_names[r], status_codes[s], v);
 			else
-				put(&t, "gatehouse_http_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+				put(&t,
+				    "gatehouse_http_requests_total{route=\"%s\",status=\"other\"} "
+				    "%llu\n",
 				    route_names[r], v);
 		}
 	}
@@ -127,7 +133,9 @@ char *metrics_render(int worker_queue_depth, int in_flight)
 			put(&t, "gatehouse_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
 			    bucket_le[b], cum);
 		else
-			put(&t, "gatehouse_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+			put(&t,
+			    "gatehouse_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    cum);
 	}
 	put(&t, "gatehouse_http_request_duration_seconds_sum %.6f\n",
 	    (double)atomic_load(&duration_sum_us) / 1e6);
@@ -137,17 +145,20 @@ char *metrics_render(int worker_queue_depth, int in_flight)
 	for (int o = 0; o < GH_SIGNIN_OUTCOMES; o++)
 		put(&t, "gatehouse_signin_total{outcome=\"%s\"} %llu\n", outcome_names[o],
 		    atomic_load(&signins[o]));
-	put(&t, "# HELP gatehouse_password_hashes_total Password hashes and verifications computed.\n"
-		"# TYPE gatehouse_password_hashes_total counter\n"
-		"gatehouse_password_hashes_total %llu\n",
+	put(&t,
+	    "# HELP gatehouse_password_hashes_total Password hashes and verifications computed.\n"
+	    "# TYPE gatehouse_password_hashes_total counter\n"
+	    "gatehouse_password_hashes_total %llu\n",
 	    atomic_load(&password_hashes));
-	put(&t, "# HELP gatehouse_worker_queue_depth Jobs waiting for a worker thread.\n"
-		"# TYPE gatehouse_worker_queue_depth gauge\n"
-		"gatehouse_worker_queue_depth %d\n",
+	put(&t,
+	    "# HELP gatehouse_worker_queue_depth Jobs waiting for a worker thread.\n"
+	    "# TYPE gatehouse_worker_queue_depth gauge\n"
+	    "gatehouse_worker_queue_depth %d\n",
 	    worker_queue_depth);
-	put(&t, "# HELP gatehouse_http_in_flight Requests being handled.\n"
-		"# TYPE gatehouse_http_in_flight gauge\n"
-		"gatehouse_http_in_flight %d\n",
+	put(&t,
+	    "# HELP gatehouse_http_in_flight Requests being handled.\n"
+	    "# TYPE gatehouse_http_in_flight gauge\n"
+	    "gatehouse_http_in_flight %d\n",
 	    in_flight);
 	return t.buf;
 }

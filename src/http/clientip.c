@@ -104,7 +104,8 @@ void clientip_from_sockaddr(const struct sockaddr *sa, char out[GH_IP_MAX])
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 			  GH_IP_MAX);
 	} else if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		const struct in6_addr *a6 =
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 		if (IN6_IS_ADDR_V4MAPPED(a6))
 			inet_ntop(AF_INET, &a6->s6_addr[12], out, GH_IP_MAX);
 		else

@@ -131,8 +131,8 @@ bool cookie_signer_verify(const struct gh_cookie_signer *s, const char *value, c
 		return false;
 	size_t token_len = (size_t)(dot - value);
 	const char *sig = dot + 1;
-	if (token_len == 0 || strlen(sig) != GH_COOKIE_SIG_LEN || sig[GH_COOKIE_SIG_LEN - 1] != '=' ||
-	    token_len + 1 > token_outsz)
+	if (token_len == 0 || strlen(sig) != GH_COOKIE_SIG_LEN ||
+	    sig[GH_COOKIE_SIG_LEN - 1] != '=' || token_len + 1 > token_outsz)
 		return false;
 	char expect[GH_COOKIE_SIG_LEN + 1];
 	signature_with(s, value, token_len, expect);
@@ -143,7 +143,8 @@ bool cookie_signer_verify(const struct gh_cookie_signer *s, const char *value, c
 	return true;
 }
 
-bool cookie_signer_sign(const struct gh_cookie_signer *s, const char *token, char *out, size_t outsz)
+bool cookie_signer_sign(const struct gh_cookie_signer *s, const char *token, char *out,
+			size_t outsz)
 {
 	size_t tl = strlen(token);
 	if (tl + 1 + GH_COOKIE_SIG_LEN + 1 > outsz)
@@ -164,8 +165,8 @@ void cookie_signer_mac_b64url(const struct gh_cookie_signer *s, const char *data
 	sodium_bin2base64(out, 44, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len,
-			  char *token_out, size_t token_outsz)
+bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len, char *token_out,
+			  size_t token_outsz)
 {
 	struct gh_cookie_signer s;
 	cookie_signer_init(&s, secret, secret_len);

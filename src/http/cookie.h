@@ -31,12 +31,11 @@ bool cookie_url_decode(char *s);
 
 /* Checks a signed value (already URL-decoded: "token.sig") against secret;
  * on success copies the token into token_out. Constant-time compare. */
-bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len,
-			  char *token_out, size_t token_outsz);
+bool cookie_verify_signed(const char *value, const char *secret, size_t secret_len, char *token_out,
+			  size_t token_outsz);
 
 /* "token.sig" (not URL-encoded), NUL-terminated, into out. */
-bool cookie_sign(const char *token, const char *secret, size_t secret_len, char *out,
-		 size_t outsz);
+bool cookie_sign(const char *token, const char *secret, size_t secret_len, char *out, size_t outsz);
 
 /* The same two operations with the HMAC key schedule computed once (the
  * inner and outer pads of the secret), which halves the hashing per request

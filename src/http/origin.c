@@ -147,10 +147,12 @@ bool origin_check_login(struct gh_request *req, struct gh_error *err)
 	const char *mode = req_header(req, "Sec-Fetch-Mode");
 	const char *dest = req_header(req, "Sec-Fetch-Dest");
 	if ((site && *site) || (mode && *mode) || (dest && *dest)) {
-		if (site && mode && strcmp(site, "cross-site") == 0 && strcmp(mode, "navigate") == 0)
-			return error_set(err, 403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
-					 "Cross-site navigation login blocked. This request appears to "
-					 "be a CSRF attack.");
+		if (site && mode && strcmp(site, "cross-site") == 0 &&
+		    strcmp(mode, "navigate") == 0)
+			return error_set(
+			    err, 403, "CROSS_SITE_NAVIGATION_LOGIN_BLOCKED",
+			    "Cross-site navigation login blocked. This request appears to "
+			    "be a CSRF attack.");
 		return validate_origin(req, err);
 	}
 	if (req_header(req, "Origin") || req_header(req, "Referer"))

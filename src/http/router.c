@@ -33,11 +33,11 @@ void router_add(unsigned methods, const char *path, gh_handler fn, unsigned flag
 		memcpy(prefix_paths[n_prefixes], path, len - 1);
 		prefix_paths[n_prefixes][len - 1] = 0;
 		prefixes[n_prefixes] = (struct gh_route){
-			.methods = methods,
-			.path = prefix_paths[n_prefixes],
-			.fn = fn,
-			.flags = flags,
-			.metric_id = metrics_register_route(path),
+		    .methods = methods,
+		    .path = prefix_paths[n_prefixes],
+		    .fn = fn,
+		    .flags = flags,
+		    .metric_id = metrics_register_route(path),
 		};
 		n_prefixes++;
 		return;
@@ -45,11 +45,11 @@ void router_add(unsigned methods, const char *path, gh_handler fn, unsigned flag
 	if (n_routes == MAX_ROUTES)
 		abort(); /* a programming error: raise MAX_ROUTES */
 	routes[n_routes++] = (struct gh_route){
-		.methods = methods,
-		.path = path,
-		.fn = fn,
-		.flags = flags,
-		.metric_id = metrics_register_route(path),
+	    .methods = methods,
+	    .path = path,
+	    .fn = fn,
+	    .flags = flags,
+	    .metric_id = metrics_register_route(path),
 	};
 	qsort(routes, (size_t)n_routes, sizeof routes[0], by_path);
 }
@@ -75,7 +75,8 @@ const struct gh_route *router_lookup(const char *path, enum gh_method method, bo
 	for (int i = 0; i < n_prefixes; i++) {
 		const char *pre = prefixes[i].path; /* ends in '/' */
 		size_t n = strlen(pre);
-		if (strncmp(path, pre, n) == 0 || (strncmp(path, pre, n - 1) == 0 && path[n - 1] == 0)) {
+		if (strncmp(path, pre, n) == 0 ||
+		    (strncmp(path, pre, n - 1) == 0 && path[n - 1] == 0)) {
 			*path_exists = true;
 			if (prefixes[i].methods & (unsigned)method)
 				return &prefixes[i];

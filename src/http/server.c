@@ -199,8 +199,8 @@ static enum gh_method parse_method(const char *m)
 	static const struct {
 		const char *name;
 		enum gh_method m;
-	} table[] = {{"GET", GH_GET},	    {"POST", GH_POST},	   {"HEAD", GH_HEAD},
-		     {"PUT", GH_PUT},	    {"DELETE", GH_DELETE}, {"PATCH", GH_PATCH},
+	} table[] = {{"GET", GH_GET},        {"POST", GH_POST},     {"HEAD", GH_HEAD},
+		     {"PUT", GH_PUT},        {"DELETE", GH_DELETE}, {"PATCH", GH_PATCH},
 		     {"OPTIONS", GH_OPTIONS}};
 	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
 		if (strcmp(m, table[i].name) == 0)
@@ -258,7 +258,8 @@ static enum MHD_Result dispatch(struct gh_request *req)
 		req->state = ST_WORKING;
 		MHD_suspend_connection(req->conn);
 		if (!workers_submit(run_slow, req)) {
-			resp_fail(req, 503, "SERVICE_UNAVAILABLE", "Server is busy; try again shortly");
+			resp_fail(req, 503, "SERVICE_UNAVAILABLE",
+				  "Server is busy; try again shortly");
 			resp_header(req, "Retry-After", "1");
 			req->state = ST_READY;
 			MHD_resume_connection(req->conn);
@@ -276,10 +277,8 @@ static enum MHD_Result run_request(struct gh_request *req)
 {
 	if (req->route->precheck) {
 		switch (req->route->precheck(req)) {
-		case GH_CHECK_PASS:
-			break;
-		case GH_CHECK_DENY:
-			return queue(req);
+		case GH_CHECK_PASS: break;
+		case GH_CHECK_DENY: return queue(req);
 		case GH_CHECK_PENDING:
 			return MHD_YES; /* suspended by req_defer; precheck_done() resumes */
 		}
@@ -323,11 +322,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		req->path = url;
 		req->status = 500;
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		clientip_from_sockaddr(ci ? ci->client_addr : NULL, req->peer_ip);
-		const char *fwd = srv.cfg->n_ip_headers > 0
-					  ? req_header(req, srv.cfg->ip_headers[0])
-					  : NULL;
+		const char *fwd =
+		    srv.cfg->n_ip_headers > 0 ? req_header(req, srv.cfg->ip_headers[0]) : NULL;
 		clientip_resolve(req->peer_ip, fwd, req->client_ip);
 
 		struct header_sum hs = {strlen(url) + strlen(method) + 16};
@@ -384,8 +382,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 			return queue(req);
 		}
 		return run_request(req);
-	case ST_CHECKED:
-		return dispatch(req);
+	case ST_CHECKED: return dispatch(req);
 	case ST_READY:
 		/* an early answer (404): the body is read and dropped; MHD accepts the
 		 * response only once the request is complete */
@@ -394,9 +391,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 			return MHD_YES;
 		}
 		return queue(req);
-	default:
-		*upload_data_size = 0;
-		return MHD_YES;
+	default: *upload_data_size = 0; return MHD_YES;
 	}
 }
 
@@ -420,7 +415,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&srv.in_flight, 1);
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
@@ -441,8 +437,8 @@ int http_server_start(const struct gh_config *cfg, gh_route_lookup lookup)
 		struct sockaddr_in6 in6;
 	} addr;
 	memset(&addr, 0, sizeof addr);
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	if (inet_pton(AF_INET, cfg->listen_host, &addr.in4.sin_addr) == 1) {
 		addr.in4.sin_family = AF_INET;
 		addr.in4.sin_port = htons((uint16_t)cfg->listen_port);
@@ -455,18 +451,18 @@ int http_server_start(const struct gh_config *cfg, gh_route_lookup lookup)
 			  cfg->listen_host, NULL);
 		return -1;
 	}
-	int threads = cfg->http_threads > 0 ? cfg->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int threads =
+	    cfg->http_threads > 0 ? cfg->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
 	srv.daemon = MHD_start_daemon(
-		flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-		&addr.sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(cfg->max_header_bytes * 2 + 8192), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-		NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-		(unsigned)1024, MHD_OPTION_END);
+	    flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr.sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(cfg->max_header_bytes * 2 + 8192), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+	    NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
 	if (!srv.daemon) {
 		log_event(GH_LOG_ERROR, "cannot listen", "host", cfg->listen_host, NULL);
 		return -1;

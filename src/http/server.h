@@ -62,12 +62,12 @@ typedef enum gh_check (*gh_precheck)(struct gh_request *req);
 #define GH_ROUTE_SLOW 1u /* run on the worker pool (hashing, database writes) */
 
 struct gh_route {
-	unsigned methods;  /* mask of enum gh_method */
-	const char *path;  /* exact path, e.g. "/api/auth/sign-in/email" */
+	unsigned methods; /* mask of enum gh_method */
+	const char *path; /* exact path, e.g. "/api/auth/sign-in/email" */
 	gh_handler fn;
 	gh_precheck precheck; /* NULL: none */
 	unsigned flags;
-	int metric_id;     /* index into the metrics route table; set by router */
+	int metric_id; /* index into the metrics route table; set by router */
 };
 
 #define GH_RESP_MAX_HEADERS 32
@@ -110,7 +110,8 @@ const char *req_query(struct gh_request *req, const char *name);
 /* Memory that lives until the request ends. Never fails (aborts on OOM). */
 void *req_alloc(struct gh_request *req, size_t n);
 char *req_strdup(struct gh_request *req, const char *s);
-char *req_sprintf(struct gh_request *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *req_sprintf(struct gh_request *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- response helpers (each replaces the previous body) ---- */
 /* Takes ownership of `body` (json_decref'd here). */
@@ -141,7 +142,7 @@ void req_precheck_done(struct gh_request *req, bool pass);
 
 /* ---- lifecycle (main thread) ---- */
 typedef const struct gh_route *(*gh_route_lookup)(const char *path, enum gh_method method,
-						 bool *path_exists);
+						  bool *path_exists);
 
 int http_server_start(const struct gh_config *cfg, gh_route_lookup lookup);
 /* Stops accepting, waits up to drain_s for in-flight requests, stops. */

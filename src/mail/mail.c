@@ -50,8 +50,7 @@ static int write_message(const char *to, const char *subject, const char *body)
 	return 0;
 }
 
-int mail_send_password_reset(const char *to, const char *name, const char *link,
-			     const char *token)
+int mail_send_password_reset(const char *to, const char *name, const char *link, const char *token)
 {
 	char body[6000];
 	snprintf(body, sizeof body,

@@ -15,7 +15,6 @@
 #define GH_MAIL_MAIL_H
 
 int mail_init(const char *data_dir);
-int mail_send_password_reset(const char *to, const char *name, const char *link,
-			     const char *token);
+int mail_send_password_reset(const char *to, const char *name, const char *link, const char *token);
 
 #endif

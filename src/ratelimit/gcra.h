@@ -42,10 +42,10 @@ struct gcra_tat {
 
 struct gcra_outcome {
 	bool allowed;
-	struct gcra_tat charged;  /* max(TAT, now) + T: the TAT to store if charged */
-	int64_t remaining;        /* allowed: after charging; denied: uncharged (0 here) */
-	int64_t reset_ms;         /* allowed: ceil(charged - now); denied: ceil(TAT - now) */
-	int64_t retry_after_ms;   /* denied: ceil(charged - window - now); allowed: 0 */
+	struct gcra_tat charged; /* max(TAT, now) + T: the TAT to store if charged */
+	int64_t remaining;       /* allowed: after charging; denied: uncharged (0 here) */
+	int64_t reset_ms;        /* allowed: ceil(charged - now); denied: ceil(TAT - now) */
+	int64_t retry_after_ms;  /* denied: ceil(charged - window - now); allowed: 0 */
 };
 
 int64_t gcra_clamp_limit(int64_t limit);

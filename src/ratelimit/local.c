@@ -163,8 +163,8 @@ void ratelimit_check_local(const struct gh_rl_check *checks, int n, int64_t now_
 	struct gcra_tat before[GH_RL_MAX_CHECKS], after[GH_RL_MAX_CHECKS];
 	for (int i = 0; i < n; i++) {
 		const struct slot *e = slot_find(&shards[shard_ix[i]], ids[i]);
-		before[i] = e ? gcra_tat_rescale((struct gcra_tat){e->tat_ms, e->tat_frac}, e->limit,
-						 gcra_clamp_limit(checks[i].limit))
+		before[i] = e ? gcra_tat_rescale((struct gcra_tat){e->tat_ms, e->tat_frac},
+						 e->limit, gcra_clamp_limit(checks[i].limit))
 			      : (struct gcra_tat){0, 0};
 	}
 	if (gcra_decide_all(checks, n, same_key_as, before, now_ms, after, out)) {
@@ -236,9 +236,9 @@ void ratelimit_peek_local(const struct gh_rl_check *checks, int n, int64_t now_m
 		int64_t limit = gcra_clamp_limit(checks[i].limit);
 		pthread_mutex_lock(&s->mu);
 		const struct slot *e = slot_find(s, id);
-		struct gcra_tat tat = e ? gcra_tat_rescale((struct gcra_tat){e->tat_ms, e->tat_frac},
-							   e->limit, limit)
-					: (struct gcra_tat){0, 0};
+		struct gcra_tat tat =
+		    e ? gcra_tat_rescale((struct gcra_tat){e->tat_ms, e->tat_frac}, e->limit, limit)
+		      : (struct gcra_tat){0, 0};
 		pthread_mutex_unlock(&s->mu);
 		gcra_peek(limit, gcra_clamp_window(checks[i].window_ms), tat, now_ms, &remaining[i],
 			  &reset_ms[i]);

@@ -88,8 +88,8 @@ void ratelimit_fail_over(const struct gh_rl_check *checks, int n, int64_t now_ms
 			continue;
 		if (out->allowed) {
 			struct gcra_outcome o;
-			gcra_decide(checks[i].limit, checks[i].window_ms, (struct gcra_tat){0, 0}, now_ms,
-				    &o);
+			gcra_decide(checks[i].limit, checks[i].window_ms, (struct gcra_tat){0, 0},
+				    now_ms, &o);
 			out->remaining[i] = o.remaining;
 			out->reset_ms[i] = o.reset_ms;
 		} else {
@@ -109,18 +109,14 @@ bool ratelimit_check(const struct gh_rl_check *checks, int n, int64_t now_ms,
 		n = GH_RL_MAX_CHECKS;
 
 	switch (redis_store_state()) {
-	case REDIS_STORE_DISABLED:
-		ratelimit_check_local(checks, n, now_ms, out);
-		break;
+	case REDIS_STORE_DISABLED: ratelimit_check_local(checks, n, now_ms, out); break;
 	case REDIS_STORE_UP:
 		if (n > 0 && redis_store_submit(checks, n, now_ms, done, arg))
 			return false;
 		ratelimit_fail_over(checks, n, now_ms, out);
 		break;
 	case REDIS_STORE_DOWN:
-	default:
-		ratelimit_fail_over(checks, n, now_ms, out);
-		break;
+	default: ratelimit_fail_over(checks, n, now_ms, out); break;
 	}
 	ratelimit_note_result(out);
 	return true;
@@ -129,13 +125,10 @@ bool ratelimit_check(const struct gh_rl_check *checks, int n, int64_t now_ms,
 const char *ratelimit_redis_state(void)
 {
 	switch (redis_store_state()) {
-	case REDIS_STORE_UP:
-		return "up";
-	case REDIS_STORE_DOWN:
-		return "down";
+	case REDIS_STORE_UP: return "up";
+	case REDIS_STORE_DOWN: return "down";
 	case REDIS_STORE_DISABLED:
-	default:
-		return "disabled";
+	default: return "disabled";
 	}
 }
 

@@ -56,21 +56,21 @@
 #define GH_RL_KEY_MAX 160
 
 struct gh_rl_check {
-	char key[GH_RL_KEY_MAX];  /* e.g. "r:per-ip:127.0.0.1"; unique per rule and subject */
-	int64_t limit;            /* >= 1 */
-	int64_t window_ms;        /* >= 1 */
+	char key[GH_RL_KEY_MAX]; /* e.g. "r:per-ip:127.0.0.1"; unique per rule and subject */
+	int64_t limit;           /* >= 1 */
+	int64_t window_ms;       /* >= 1 */
 	enum gh_rate_fail on_redis_failure;
-	const char *policy_name;  /* for RateLimit-Policy headers; static or owned by caller */
+	const char *policy_name; /* for RateLimit-Policy headers; static or owned by caller */
 };
 
 struct gh_rl_result {
 	bool allowed;
-	bool store_failed;       /* Redis unreachable and a CLOSED rule denied */
-	int denied_index;        /* which check denied (-1 if allowed) */
+	bool store_failed; /* Redis unreachable and a CLOSED rule denied */
+	int denied_index;  /* which check denied (-1 if allowed) */
 	/* per check, in order: */
 	int64_t remaining[GH_RL_MAX_CHECKS];
 	int64_t reset_ms[GH_RL_MAX_CHECKS];
-	int64_t retry_after_ms;  /* when denied */
+	int64_t retry_after_ms; /* when denied */
 };
 
 typedef void (*gh_rl_done)(void *arg, const struct gh_rl_result *res);

@@ -66,48 +66,48 @@
  * switches it on for 3.2/4 and is a no-op later).
  */
 const char redis_store_script[] =
-	"if redis.replicate_commands then redis.replicate_commands() end\n"
-	"local t = redis.call('TIME')\n"
-	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-	"local out = {1, now}\n"
-	"local pending = {}\n"
-	"for i = 1, #KEYS do\n"
-	"  local limit = tonumber(ARGV[2 * i - 1])\n"
-	"  local window = tonumber(ARGV[2 * i])\n"
-	"  local ms, frac, den = 0, 0, limit\n"
-	"  local p = pending[KEYS[i]]\n"
-	"  if p then\n"
-	"    ms, frac, den = p[1], p[2], p[3]\n"
-	"  else\n"
-	"    local v = redis.call('GET', KEYS[i])\n"
-	"    if v then\n"
-	"      local a, b, c = string.match(v, '^(%d+) (%d+) (%d+)$')\n"
-	"      if a then ms, frac, den = tonumber(a), tonumber(b), tonumber(c) end\n"
-	"    end\n"
-	"  end\n"
-	"  if den ~= limit or frac >= limit then\n"
-	"    if frac ~= 0 then ms = ms + 1 end\n"
-	"    frac = 0\n"
-	"  end\n"
-	"  out[2 * i + 1] = ms\n"
-	"  out[2 * i + 2] = frac\n"
-	"  if ms < now or (ms == now and frac == 0) then ms, frac = now, 0 end\n"
-	"  local q = math.floor(window / limit)\n"
-	"  local r = window - q * limit\n"
-	"  if r < 0 then q, r = q - 1, r + limit elseif r >= limit then q, r = q + 1, r - limit end\n"
-	"  ms, frac = ms + q, frac + r\n"
-	"  if frac >= limit then ms, frac = ms + 1, frac - limit end\n"
-	"  if ms - window > now or (ms - window == now and frac > 0) then out[1] = 0 end\n"
-	"  pending[KEYS[i]] = {ms, frac, limit}\n"
-	"end\n"
-	"if out[1] == 1 then\n"
-	"  for i = 1, #KEYS do\n"
-	"    local p = pending[KEYS[i]]\n"
-	"    redis.call('SET', KEYS[i], string.format('%d %d %d', p[1], p[2], p[3]),\n"
-	"               'PX', tonumber(ARGV[2 * i]))\n"
-	"  end\n"
-	"end\n"
-	"return out\n";
+    "if redis.replicate_commands then redis.replicate_commands() end\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local out = {1, now}\n"
+    "local pending = {}\n"
+    "for i = 1, #KEYS do\n"
+    "  local limit = tonumber(ARGV[2 * i - 1])\n"
+    "  local window = tonumber(ARGV[2 * i])\n"
+    "  local ms, frac, den = 0, 0, limit\n"
+    "  local p = pending[KEYS[i]]\n"
+    "  if p then\n"
+    "    ms, frac, den = p[1], p[2], p[3]\n"
+    "  else\n"
+    "    local v = redis.call('GET', KEYS[i])\n"
+    "    if v then\n"
+    "      local a, b, c = string.match(v, '^(%d+) (%d+) (%d+)$')\n"
+    "      if a then ms, frac, den = tonumber(a), tonumber(b), tonumber(c) end\n"
+    "    end\n"
+    "  end\n"
+    "  if den ~= limit or frac >= limit then\n"
+    "    if frac ~= 0 then ms = ms + 1 end\n"
+    "    frac = 0\n"
+    "  end\n"
+    "  out[2 * i + 1] = ms\n"
+    "  out[2 * i + 2] = frac\n"
+    "  if ms < now or (ms == now and frac == 0) then ms, frac = now, 0 end\n"
+    "  local q = math.floor(window / limit)\n"
+    "  local r = window - q * limit\n"
+    "  if r < 0 then q, r = q - 1, r + limit elseif r >= limit then q, r = q + 1, r - limit end\n"
+    "  ms, frac = ms + q, frac + r\n"
+    "  if frac >= limit then ms, frac = ms + 1, frac - limit end\n"
+    "  if ms - window > now or (ms - window == now and frac > 0) then out[1] = 0 end\n"
+    "  pending[KEYS[i]] = {ms, frac, limit}\n"
+    "end\n"
+    "if out[1] == 1 then\n"
+    "  for i = 1, #KEYS do\n"
+    "    local p = pending[KEYS[i]]\n"
+    "    redis.call('SET', KEYS[i], string.format('%d %d %d', p[1], p[2], p[3]),\n"
+    "               'PX', tonumber(ARGV[2 * i]))\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
 
 /* A check on its way: queued, then in flight on one connection. */
 struct item {
@@ -162,7 +162,7 @@ static pthread_mutex_t queue_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct item *queue_head, *queue_tail; /* under queue_mu */
 static bool accepting;                       /* under queue_mu */
 static atomic_int store_state = REDIS_STORE_DISABLED;
-static atomic_bool settled;  /* the first connection attempts have ended */
+static atomic_bool settled; /* the first connection attempts have ended */
 static atomic_bool stopping;
 static atomic_uint_fast64_t errors_total;
 
@@ -243,8 +243,8 @@ int redis_store_parse_url(const char *url, struct redis_store_target *out)
 
 /* ---- replies ------------------------------------------------------------ */
 
-int redis_store_parse_reply(const struct redisReply *reply, const struct gh_rl_check *checks,
-			    int n, struct gh_rl_result *out)
+int redis_store_parse_reply(const struct redisReply *reply, const struct gh_rl_check *checks, int n,
+			    struct gh_rl_result *out)
 {
 	/* bounds that keep every sum and product in gcra.c far from overflow */
 	const long long max_ms = 1LL << 53;
@@ -310,8 +310,8 @@ static void watch(struct conn *c, uint32_t events)
 	struct epoll_event ev = {.events = events, .data.ptr = c};
 	int op = !c->watched ? EPOLL_CTL_ADD : events ? EPOLL_CTL_MOD : EPOLL_CTL_DEL;
 	if (epoll_ctl(epfd, op, c->fd, &ev) != 0)
-		log_event(GH_LOG_ERROR, "rate limit store: epoll_ctl failed", "error", strerror(errno),
-			  NULL);
+		log_event(GH_LOG_ERROR, "rate limit store: epoll_ctl failed", "error",
+			  strerror(errno), NULL);
 	c->watched = events;
 }
 

@@ -77,8 +77,8 @@ extern const char redis_store_script[];
  * 2 + 2n integers: allowed, now_ms, then each key's TAT before the request as
  * ms, frac), recomputes every derived value with gcra_decide_all() and
  * requires the same decision. 0, or -1 for any reply it does not expect. */
-int redis_store_parse_reply(const struct redisReply *reply, const struct gh_rl_check *checks,
-			    int n, struct gh_rl_result *out);
+int redis_store_parse_reply(const struct redisReply *reply, const struct gh_rl_check *checks, int n,
+			    struct gh_rl_result *out);
 
 /* Provided by ratelimit.c, used by the Redis thread: */
 /* the per-rule on_redis_failure policy (see ratelimit.h) */

@@ -61,8 +61,8 @@ static int add_config_rules_one(const struct gh_rate_rule *r, const char *path,
 }
 
 /* Adds the configured rules of `scope` that select this request. */
-static int add_config_rules(enum gh_rate_scope scope, const char *path, const struct rl_subject *who,
-			    struct gh_rl_check *checks, int n)
+static int add_config_rules(enum gh_rate_scope scope, const char *path,
+			    const struct rl_subject *who, struct gh_rl_check *checks, int n)
 {
 	for (int i = 0; i < cfg->n_rate_rules && n < GH_RL_MAX_CHECKS; i++) {
 		const struct gh_rate_rule *r = &cfg->rate_rules[i];
@@ -117,13 +117,15 @@ int rl_rules_for_caller(const struct rl_subject *who, struct gh_rl_check *checks
 }
 
 /* Better-Auth's special rules (REFERENCE-better-auth §4). */
-static void auth_default_rule(const char *path, int64_t *limit, int64_t *window_ms, const char **name)
+static void auth_default_rule(const char *path, int64_t *limit, int64_t *window_ms,
+			      const char **name)
 {
 	const char *p = path + strlen("/api/auth");
 	if (strncmp(p, "/sign-in", 8) == 0 || strncmp(p, "/sign-up", 8) == 0 ||
 	    strcmp(p, "/change-password") == 0 || strcmp(p, "/change-email") == 0) {
 		*limit = 3, *window_ms = 10000, *name = "auth-sensitive";
-	} else if (strcmp(p, "/request-password-reset") == 0 || strncmp(p, "/forget-password", 16) == 0 ||
+	} else if (strcmp(p, "/request-password-reset") == 0 ||
+		   strncmp(p, "/forget-password", 16) == 0 ||
 		   strcmp(p, "/send-verification-email") == 0) {
 		*limit = 3, *window_ms = 60000, *name = "auth-email";
 	} else {
@@ -176,12 +178,14 @@ void rl_add_headers(struct gh_request *req, const struct gh_rl_check *checks, in
 	size_t pa = 0, sa = 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = checks[i].policy_name ? checks[i].policy_name : "default";
-		int w = snprintf(policy + pa, sizeof policy - pa, "%s\"%s\";q=%lld;w=%lld", i ? ", " : "",
-				 name, (long long)checks[i].limit, (long long)ceil_s(checks[i].window_ms));
+		int w = snprintf(policy + pa, sizeof policy - pa, "%s\"%s\";q=%lld;w=%lld",
+				 i ? ", " : "", name, (long long)checks[i].limit,
+				 (long long)ceil_s(checks[i].window_ms));
 		if (w > 0 && (size_t)w < sizeof policy - pa)
 			pa += (size_t)w;
-		w = snprintf(state + sa, sizeof state - sa, "%s\"%s\";r=%lld;t=%lld", i ? ", " : "", name,
-			     (long long)res->remaining[i], (long long)ceil_s(res->reset_ms[i]));
+		w = snprintf(state + sa, sizeof state - sa, "%s\"%s\";r=%lld;t=%lld", i ? ", " : "",
+			     name, (long long)res->remaining[i],
+			     (long long)ceil_s(res->reset_ms[i]));
 		if (w > 0 && (size_t)w < sizeof state - sa)
 			sa += (size_t)w;
 	}
@@ -199,16 +203,17 @@ void rl_deny(struct gh_request *req, const struct gh_rl_check *checks, int n,
 		return;
 	}
 	char secs[24];
-	snprintf(secs, sizeof secs, "%lld", (long long)(ceil_s(res->retry_after_ms) > 0 ? ceil_s(res->retry_after_ms) : 1));
+	snprintf(secs, sizeof secs, "%lld",
+		 (long long)(ceil_s(res->retry_after_ms) > 0 ? ceil_s(res->retry_after_ms) : 1));
 	resp_header(req, "Retry-After", secs);
 	resp_header(req, "X-Retry-After", secs);
 	rl_add_headers(req, checks, n, res);
 	resp_fail(req, status, "RATE_LIMITED", "Too many requests. Please try again later.");
 	const char *rule = res->denied_index >= 0 && res->denied_index < n
-				   ? checks[res->denied_index].policy_name
-				   : NULL;
-	log_event(GH_LOG_INFO, "rate limited", "rule", rule, "ip", req->client_ip, "path", req->path,
-		  NULL);
+			       ? checks[res->denied_index].policy_name
+			       : NULL;
+	log_event(GH_LOG_INFO, "rate limited", "rule", rule, "ip", req->client_ip, "path",
+		  req->path, NULL);
 }
 
 /* ---- the /api/auth precheck ---- */

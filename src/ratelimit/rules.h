@@ -50,7 +50,8 @@ struct rl_subject {
 };
 
 /* Fills checks (at most GH_RL_MAX_CHECKS); returns how many. */
-int rl_rules_for_forward(const char *path, const struct rl_subject *who, struct gh_rl_check *checks);
+int rl_rules_for_forward(const char *path, const struct rl_subject *who,
+			 struct gh_rl_check *checks);
 
 /* Every forward rule that can apply to this caller, whatever the path (the
  * rule's path selector, or NULL, in paths[i]); plus the key's own limit.

@@ -65,86 +65,90 @@ enum stmt_id {
 };
 
 #define USER_COLS                                                                                  \
-	"u.id, u.name, u.email, u.emailVerified, u.image, u.createdAt, u.updatedAt, u.role, "     \
+	"u.id, u.name, u.email, u.emailVerified, u.image, u.createdAt, u.updatedAt, u.role, "      \
 	"u.banned, u.banReason, u.banExpires, u.username, u.displayUsername"
 #define USER_NCOLS 13
 #define SESSION_COLS                                                                               \
-	"s.id, s.tokenHash, s.userId, s.expiresAt, s.createdAt, s.updatedAt, s.ipAddress, "       \
+	"s.id, s.tokenHash, s.userId, s.expiresAt, s.createdAt, s.updatedAt, s.ipAddress, "        \
 	"s.userAgent, s.rememberMe"
 
 #define KEY_COLS                                                                                   \
-	"k.id, k.name, k.start, k.prefix, k.key, k.referenceId, k.refillInterval, k.refillAmount, " \
-	"k.lastRefillAt, k.enabled, k.rateLimitEnabled, k.rateLimitTimeWindow, k.rateLimitMax, "  \
+	"k.id, k.name, k.start, k.prefix, k.key, k.referenceId, k.refillInterval, "                \
+	"k.refillAmount, "                                                                         \
+	"k.lastRefillAt, k.enabled, k.rateLimitEnabled, k.rateLimitTimeWindow, k.rateLimitMax, "   \
 	"k.requestCount, k.remaining, k.lastRequest, k.expiresAt, k.createdAt, k.updatedAt, "      \
 	"k.permissions, k.metadata"
 #define KEY_NCOLS 21
 
 static const char *const sql[Q_COUNT] = {
-	[Q_USER_INSERT] = "INSERT INTO \"user\" (id, name, email, emailVerified, image, createdAt, "
-			  "updatedAt, role, banned, username, displayUsername) "
-			  "VALUES (?,?,?,?,?,?,?,?,0,?,?)",
-	[Q_ACCOUNT_INSERT] = "INSERT INTO account (id, accountId, providerId, userId, password, "
-			     "createdAt, updatedAt) VALUES (?,?,'credential',?,?,?,?)",
-	[Q_USER_BY_ID] = "SELECT " USER_COLS " FROM \"user\" u WHERE u.id = ?",
-	[Q_USER_BY_EMAIL] = "SELECT " USER_COLS " FROM \"user\" u WHERE u.email = ?",
-	[Q_USER_BY_USERNAME] = "SELECT " USER_COLS " FROM \"user\" u WHERE u.username = ?",
-	[Q_USER_UPDATE] = "UPDATE \"user\" SET name = coalesce(?2, name), "
-			  "image = CASE WHEN ?3 THEN NULL ELSE coalesce(?4, image) END, "
-			  "username = coalesce(?5, username), "
-			  "displayUsername = coalesce(?6, displayUsername), updatedAt = ?7 WHERE id = ?1",
-	[Q_USER_SET_ROLE] = "UPDATE \"user\" SET role = ?2, updatedAt = ?3 WHERE id = ?1",
-	[Q_USER_DELETE] = "DELETE FROM \"user\" WHERE id = ?",
-	[Q_USER_SET_BAN] = "UPDATE \"user\" SET banned = ?2, banReason = ?3, banExpires = ?4, "
-			   "updatedAt = ?5 WHERE id = ?1",
-	[Q_USER_SET_EMAIL] = "UPDATE \"user\" SET email = ?2, emailVerified = ?3, updatedAt = ?4 "
-			     "WHERE id = ?1",
-	[Q_USER_COUNT] = "SELECT count(*) FROM \"user\"",
-	[Q_USER_LIST] = "SELECT " USER_COLS " FROM \"user\" u ORDER BY u.createdAt, u.id LIMIT ? OFFSET ?",
-	[Q_CRED_GET] = "SELECT password FROM account WHERE userId = ? AND providerId = 'credential'",
-	[Q_CRED_SET] = "UPDATE account SET password = ?2, updatedAt = ?3 "
-		       "WHERE userId = ?1 AND providerId = 'credential'",
-	[Q_SESSION_INSERT] = "INSERT INTO session (id, tokenHash, userId, expiresAt, createdAt, "
-			     "updatedAt, ipAddress, userAgent, rememberMe) VALUES (?,?,?,?,?,?,?,?,?)",
-	[Q_SESSION_BY_HASH] = "SELECT " SESSION_COLS ", " USER_COLS
-			      " FROM session s JOIN \"user\" u ON u.id = s.userId WHERE s.tokenHash = ?",
-	[Q_SESSION_LIST] = "SELECT " SESSION_COLS " FROM session s WHERE s.userId = ? "
-			   "ORDER BY s.createdAt",
-	[Q_SESSION_TOUCH] = "UPDATE session SET expiresAt = ?2, updatedAt = ?3 WHERE id = ?1",
-	[Q_SESSION_DELETE] = "DELETE FROM session WHERE id = ? AND userId = ?",
-	[Q_SESSION_DELETE_ID] = "DELETE FROM session WHERE id = ?",
-	[Q_SESSION_DELETE_USER] = "DELETE FROM session WHERE userId = ?",
-	[Q_SESSION_DELETE_USER_EXCEPT] = "DELETE FROM session WHERE userId = ? AND id <> ?",
-	[Q_VERIF_PUT] = "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, "
-			"updatedAt) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(identifier) DO UPDATE "
-			"SET value = excluded.value, expiresAt = excluded.expiresAt, "
-			"updatedAt = excluded.updatedAt",
-	[Q_VERIF_GET] = "SELECT value, expiresAt FROM verification WHERE identifier = ?",
-	[Q_VERIF_DELETE] = "DELETE FROM verification WHERE identifier = ?",
-	[Q_KEY_INSERT] = "INSERT INTO apikey (id, name, start, prefix, key, referenceId, "
-			 "refillInterval, refillAmount, lastRefillAt, enabled, rateLimitEnabled, "
-			 "rateLimitTimeWindow, rateLimitMax, requestCount, remaining, lastRequest, "
-			 "expiresAt, createdAt, updatedAt, permissions, metadata) "
-			 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[Q_KEY_BY_HASH] = "SELECT " KEY_COLS ", " USER_COLS
-			  " FROM apikey k JOIN \"user\" u ON u.id = k.referenceId WHERE k.key = ?",
-	[Q_KEY_BY_ID] = "SELECT " KEY_COLS " FROM apikey k WHERE k.id = ?",
-	[Q_KEY_LIST] = "SELECT " KEY_COLS " FROM apikey k WHERE k.referenceId = ? "
-		       "ORDER BY k.createdAt DESC, k.id LIMIT ? OFFSET ?",
-	[Q_KEY_COUNT] = "SELECT count(*) FROM apikey WHERE referenceId = ?",
-	[Q_KEY_UPDATE] = "UPDATE apikey SET name = ?2, refillInterval = ?3, refillAmount = ?4, "
-			 "lastRefillAt = ?5, enabled = ?6, rateLimitEnabled = ?7, "
-			 "rateLimitTimeWindow = ?8, rateLimitMax = ?9, requestCount = ?10, "
-			 "remaining = ?11, lastRequest = ?12, expiresAt = ?13, updatedAt = ?14, "
-			 "permissions = ?15, metadata = ?16 WHERE id = ?1",
-	[Q_KEY_DELETE] = "DELETE FROM apikey WHERE id = ?",
-	[Q_KEY_COUNTERS] = "UPDATE apikey SET requestCount = ?2, remaining = ?3, lastRequest = ?4, "
-			   "lastRefillAt = ?5 WHERE id = ?1",
-	[Q_META_GET] = "SELECT value FROM gh_meta WHERE key = ?",
-	[Q_META_PUT] = "INSERT INTO gh_meta (key, value) VALUES (?, ?) "
-		       "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-	[Q_BEGIN] = "BEGIN IMMEDIATE",
-	[Q_COMMIT] = "COMMIT",
-	[Q_ROLLBACK] = "ROLLBACK",
+    [Q_USER_INSERT] = "INSERT INTO \"user\" (id, name, email, emailVerified, image, createdAt, "
+		      "updatedAt, role, banned, username, displayUsername) "
+		      "VALUES (?,?,?,?,?,?,?,?,0,?,?)",
+    [Q_ACCOUNT_INSERT] = "INSERT INTO account (id, accountId, providerId, userId, password, "
+			 "createdAt, updatedAt) VALUES (?,?,'credential',?,?,?,?)",
+    [Q_USER_BY_ID] = "SELECT " USER_COLS " FROM \"user\" u WHERE u.id = ?",
+    [Q_USER_BY_EMAIL] = "SELECT " USER_COLS " FROM \"user\" u WHERE u.email = ?",
+    [Q_USER_BY_USERNAME] = "SELECT " USER_COLS " FROM \"user\" u WHERE u.username = ?",
+    [Q_USER_UPDATE] =
+	"UPDATE \"user\" SET name = coalesce(?2, name), "
+	"image = CASE WHEN ?3 THEN NULL ELSE coalesce(?4, image) END, "
+	"username = coalesce(?5, username), "
+	"displayUsername = coalesce(?6, displayUsername), updatedAt = ?7 WHERE id = ?1",
+    [Q_USER_SET_ROLE] = "UPDATE \"user\" SET role = ?2, updatedAt = ?3 WHERE id = ?1",
+    [Q_USER_DELETE] = "DELETE FROM \"user\" WHERE id = ?",
+    [Q_USER_SET_BAN] = "UPDATE \"user\" SET banned = ?2, banReason = ?3, banExpires = ?4, "
+		       "updatedAt = ?5 WHERE id = ?1",
+    [Q_USER_SET_EMAIL] = "UPDATE \"user\" SET email = ?2, emailVerified = ?3, updatedAt = ?4 "
+			 "WHERE id = ?1",
+    [Q_USER_COUNT] = "SELECT count(*) FROM \"user\"",
+    [Q_USER_LIST] =
+	"SELECT " USER_COLS " FROM \"user\" u ORDER BY u.createdAt, u.id LIMIT ? OFFSET ?",
+    [Q_CRED_GET] = "SELECT password FROM account WHERE userId = ? AND providerId = 'credential'",
+    [Q_CRED_SET] = "UPDATE account SET password = ?2, updatedAt = ?3 "
+		   "WHERE userId = ?1 AND providerId = 'credential'",
+    [Q_SESSION_INSERT] = "INSERT INTO session (id, tokenHash, userId, expiresAt, createdAt, "
+			 "updatedAt, ipAddress, userAgent, rememberMe) VALUES (?,?,?,?,?,?,?,?,?)",
+    [Q_SESSION_BY_HASH] =
+	"SELECT " SESSION_COLS ", " USER_COLS
+	" FROM session s JOIN \"user\" u ON u.id = s.userId WHERE s.tokenHash = ?",
+    [Q_SESSION_LIST] = "SELECT " SESSION_COLS " FROM session s WHERE s.userId = ? "
+		       "ORDER BY s.createdAt",
+    [Q_SESSION_TOUCH] = "UPDATE session SET expiresAt = ?2, updatedAt = ?3 WHERE id = ?1",
+    [Q_SESSION_DELETE] = "DELETE FROM session WHERE id = ? AND userId = ?",
+    [Q_SESSION_DELETE_ID] = "DELETE FROM session WHERE id = ?",
+    [Q_SESSION_DELETE_USER] = "DELETE FROM session WHERE userId = ?",
+    [Q_SESSION_DELETE_USER_EXCEPT] = "DELETE FROM session WHERE userId = ? AND id <> ?",
+    [Q_VERIF_PUT] = "INSERT INTO verification (id, identifier, value, expiresAt, createdAt, "
+		    "updatedAt) VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(identifier) DO UPDATE "
+		    "SET value = excluded.value, expiresAt = excluded.expiresAt, "
+		    "updatedAt = excluded.updatedAt",
+    [Q_VERIF_GET] = "SELECT value, expiresAt FROM verification WHERE identifier = ?",
+    [Q_VERIF_DELETE] = "DELETE FROM verification WHERE identifier = ?",
+    [Q_KEY_INSERT] = "INSERT INTO apikey (id, name, start, prefix, key, referenceId, "
+		     "refillInterval, refillAmount, lastRefillAt, enabled, rateLimitEnabled, "
+		     "rateLimitTimeWindow, rateLimitMax, requestCount, remaining, lastRequest, "
+		     "expiresAt, createdAt, updatedAt, permissions, metadata) "
+		     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_KEY_BY_HASH] = "SELECT " KEY_COLS ", " USER_COLS
+		      " FROM apikey k JOIN \"user\" u ON u.id = k.referenceId WHERE k.key = ?",
+    [Q_KEY_BY_ID] = "SELECT " KEY_COLS " FROM apikey k WHERE k.id = ?",
+    [Q_KEY_LIST] = "SELECT " KEY_COLS " FROM apikey k WHERE k.referenceId = ? "
+		   "ORDER BY k.createdAt DESC, k.id LIMIT ? OFFSET ?",
+    [Q_KEY_COUNT] = "SELECT count(*) FROM apikey WHERE referenceId = ?",
+    [Q_KEY_UPDATE] = "UPDATE apikey SET name = ?2, refillInterval = ?3, refillAmount = ?4, "
+		     "lastRefillAt = ?5, enabled = ?6, rateLimitEnabled = ?7, "
+		     "rateLimitTimeWindow = ?8, rateLimitMax = ?9, requestCount = ?10, "
+		     "remaining = ?11, lastRequest = ?12, expiresAt = ?13, updatedAt = ?14, "
+		     "permissions = ?15, metadata = ?16 WHERE id = ?1",
+    [Q_KEY_DELETE] = "DELETE FROM apikey WHERE id = ?",
+    [Q_KEY_COUNTERS] = "UPDATE apikey SET requestCount = ?2, remaining = ?3, lastRequest = ?4, "
+		       "lastRefillAt = ?5 WHERE id = ?1",
+    [Q_META_GET] = "SELECT value FROM gh_meta WHERE key = ?",
+    [Q_META_PUT] = "INSERT INTO gh_meta (key, value) VALUES (?, ?) "
+		   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [Q_BEGIN] = "BEGIN IMMEDIATE",
+    [Q_COMMIT] = "COMMIT",
+    [Q_ROLLBACK] = "ROLLBACK",
 };
 
 struct conn {
@@ -160,7 +164,8 @@ static __thread struct conn *tconn;
 
 static void log_sqlite(const char *what, sqlite3 *db)
 {
-	log_event(GH_LOG_ERROR, "sqlite", "op", what, "error", db ? sqlite3_errmsg(db) : "open", NULL);
+	log_event(GH_LOG_ERROR, "sqlite", "op", what, "error", db ? sqlite3_errmsg(db) : "open",
+		  NULL);
 }
 
 static struct conn *conn_get(void)
@@ -170,8 +175,9 @@ static struct conn *conn_get(void)
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	int rc = sqlite3_open_v2(db_path, &c->db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	int rc =
+	    sqlite3_open_v2(db_path, &c->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		log_sqlite("open", c->db);
 		sqlite3_close(c->db);
@@ -195,9 +201,8 @@ static sqlite3_stmt *stmt(enum stmt_id id)
 	struct conn *c = conn_get();
 	if (!c)
 		return NULL;
-	if (!c->stmt[id] &&
-	    sqlite3_prepare_v3(c->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[id], NULL) !=
-		    SQLITE_OK) {
+	if (!c->stmt[id] && sqlite3_prepare_v3(c->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					       &c->stmt[id], NULL) != SQLITE_OK) {
 		log_sqlite(sql[id], c->db);
 		return NULL;
 	}
@@ -358,8 +363,8 @@ static int sq_migrate(int *applied)
 	for (int i = 0; i < gh_sqlite_migrations_count; i++) {
 		const struct gh_migration *m = &gh_sqlite_migrations[i];
 		sqlite3_stmt *chk;
-		sqlite3_prepare_v2(c->db, "SELECT 1 FROM gh_schema_migrations WHERE version = ?", -1,
-				   &chk, NULL);
+		sqlite3_prepare_v2(c->db, "SELECT 1 FROM gh_schema_migrations WHERE version = ?",
+				   -1, &chk, NULL);
 		sqlite3_bind_int(chk, 1, m->version);
 		bool done = sqlite3_step(chk) == SQLITE_ROW;
 		sqlite3_finalize(chk);
@@ -383,7 +388,8 @@ static int sq_migrate(int *applied)
 		sqlite3_bind_text(rec, 2, m->name, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(rec);
 		sqlite3_finalize(rec);
-		if (rc != SQLITE_DONE || sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		if (rc != SQLITE_DONE ||
+		    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 			log_sqlite("migrate commit", c->db);
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
@@ -519,9 +525,14 @@ static const char *user_column(const char *field, const char *const *allowed)
 {
 	static const struct {
 		const char *field, *column;
-	} map[] = {{"id", "id"},       {"email", "email"}, {"name", "name"}, {"role", "role"},
-		   {"banned", "banned"}, {"emailVerified", "emailVerified"},
-		   {"createdAt", "createdAt"}, {"updatedAt", "updatedAt"}};
+	} map[] = {{"id", "id"},
+		   {"email", "email"},
+		   {"name", "name"},
+		   {"role", "role"},
+		   {"banned", "banned"},
+		   {"emailVerified", "emailVerified"},
+		   {"createdAt", "createdAt"},
+		   {"updatedAt", "updatedAt"}};
 	if (!field)
 		return NULL;
 	for (const char *const *a = allowed; *a; a++)
@@ -555,8 +566,10 @@ static char *like_pattern(const char *v, const char *op)
 static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ctx, int64_t *total)
 {
 	static const char *const searchable[] = {"email", "name", NULL};
-	static const char *const filterable[] = {"id", "email", "name", "role", "banned", "emailVerified", NULL};
-	static const char *const sortable[] = {"createdAt", "updatedAt", "email", "name", "role", NULL};
+	static const char *const filterable[] = {"id",     "email",         "name", "role",
+						 "banned", "emailVerified", NULL};
+	static const char *const sortable[] = {"createdAt", "updatedAt", "email",
+					       "name",      "role",      NULL};
 	struct conn *c = conn_get();
 	if (!c)
 		return GH_STORE_ERROR;
@@ -566,7 +579,8 @@ static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ct
 	if (q->search_value && *q->search_value) {
 		const char *op = q->search_op ? q->search_op : "contains";
 		scol = user_column(q->search_field ? q->search_field : "email", searchable);
-		if (!scol || (strcmp(op, "contains") && strcmp(op, "starts_with") && strcmp(op, "ends_with")))
+		if (!scol || (strcmp(op, "contains") && strcmp(op, "starts_with") &&
+			      strcmp(op, "ends_with")))
 			return GH_STORE_CONFLICT;
 		spat = like_pattern(q->search_value, op);
 		if (!spat)
@@ -577,7 +591,7 @@ static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ct
 	if (q->filter_field && q->filter_value) {
 		static const struct {
 			const char *op, *sql;
-		} ops[] = {{"eq", "="}, {"ne", "<>"}, {"lt", "<"}, {"lte", "<="},
+		} ops[] = {{"eq", "="}, {"ne", "<>"},  {"lt", "<"},         {"lte", "<="},
 			   {"gt", ">"}, {"gte", ">="}, {"contains", "LIKE"}};
 		fcol = user_column(q->filter_field, filterable);
 		const char *op = q->filter_op ? q->filter_op : "eq";
@@ -589,8 +603,8 @@ static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ct
 			free(spat);
 			return GH_STORE_CONFLICT;
 		}
-		snprintf(where + strlen(where), sizeof where - strlen(where), " AND u.%s %s ?2%s", fcol,
-			 fop, strcmp(fop, "LIKE") == 0 ? " ESCAPE '\\'" : "");
+		snprintf(where + strlen(where), sizeof where - strlen(where), " AND u.%s %s ?2%s",
+			 fcol, fop, strcmp(fop, "LIKE") == 0 ? " ESCAPE '\\'" : "");
 	}
 	const char *sort = user_column(q->sort_by ? q->sort_by : "createdAt", sortable);
 	if (!sort) {
@@ -600,7 +614,8 @@ static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ct
 	char sql_count[700], sql_rows[900];
 	snprintf(sql_count, sizeof sql_count, "SELECT count(*) FROM \"user\" u WHERE %s", where);
 	snprintf(sql_rows, sizeof sql_rows,
-		 "SELECT " USER_COLS " FROM \"user\" u WHERE %s ORDER BY u.%s %s, u.id LIMIT ?3 OFFSET ?4",
+		 "SELECT " USER_COLS
+		 " FROM \"user\" u WHERE %s ORDER BY u.%s %s, u.id LIMIT ?3 OFFSET ?4",
 		 where, sort, q->sort_desc ? "DESC" : "ASC");
 	int result = GH_STORE_ERROR;
 	sqlite3_stmt *cnt = NULL, *rows = NULL;
@@ -615,7 +630,8 @@ static int sq_user_search(const struct gh_user_query *q, gh_user_cb cb, void *ct
 		if (spat)
 			sqlite3_bind_text(st, 1, spat, -1, SQLITE_STATIC);
 		if (fcol) {
-			bool boolean = strcmp(fcol, "banned") == 0 || strcmp(fcol, "emailVerified") == 0;
+			bool boolean =
+			    strcmp(fcol, "banned") == 0 || strcmp(fcol, "emailVerified") == 0;
 			if (strcmp(fop, "LIKE") == 0) {
 				if (!fpat)
 					fpat = like_pattern(q->filter_value, "contains");
@@ -826,7 +842,7 @@ static int sq_session_delete_user(const char *user_id, const char *except_id)
 /* ---- verification tokens ---- */
 
 static int sq_verification_put(const char *identifier, const char *value, int64_t expires_at,
-				int64_t now)
+			       int64_t now)
 {
 	sqlite3_stmt *st = stmt(Q_VERIF_PUT);
 	if (!st)
@@ -1085,41 +1101,41 @@ static int sq_meta_put(const char *key, const char *value)
 }
 
 const struct gh_store_backend gh_store_sqlite = {
-	.name = "sqlite",
-	.open = sq_open,
-	.close = sq_close,
-	.migrate = sq_migrate,
-	.ping = sq_ping,
-	.user_insert = sq_user_insert,
-	.user_by_id = sq_user_by_id,
-	.user_by_email = sq_user_by_email,
-	.user_by_username = sq_user_by_username,
-	.user_update = sq_user_update,
-	.user_set_role = sq_user_set_role,
-	.user_delete = sq_user_delete,
-	.user_count = sq_user_count,
-	.user_list = sq_user_list,
-	.user_search = sq_user_search,
-	.user_set_ban = sq_user_set_ban,
-	.user_set_email = sq_user_set_email,
-	.credential_get = sq_credential_get,
-	.credential_set = sq_credential_set,
-	.credential_insert = sq_credential_insert,
-	.session_insert = sq_session_insert,
-	.session_by_hash = sq_session_by_hash,
-	.session_list = sq_session_list,
-	.session_touch = sq_session_touch,
-	.session_delete = sq_session_delete,
-	.session_delete_user = sq_session_delete_user,
-	.verification_put = sq_verification_put,
-	.verification_take = sq_verification_take,
-	.apikey_insert = sq_apikey_insert,
-	.apikey_by_hash = sq_apikey_by_hash,
-	.apikey_by_id = sq_apikey_by_id,
-	.apikey_list = sq_apikey_list,
-	.apikey_update = sq_apikey_update,
-	.apikey_delete = sq_apikey_delete,
-	.apikey_write_counters = sq_apikey_write_counters,
-	.meta_get = sq_meta_get,
-	.meta_put = sq_meta_put,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .ping = sq_ping,
+    .user_insert = sq_user_insert,
+    .user_by_id = sq_user_by_id,
+    .user_by_email = sq_user_by_email,
+    .user_by_username = sq_user_by_username,
+    .user_update = sq_user_update,
+    .user_set_role = sq_user_set_role,
+    .user_delete = sq_user_delete,
+    .user_count = sq_user_count,
+    .user_list = sq_user_list,
+    .user_search = sq_user_search,
+    .user_set_ban = sq_user_set_ban,
+    .user_set_email = sq_user_set_email,
+    .credential_get = sq_credential_get,
+    .credential_set = sq_credential_set,
+    .credential_insert = sq_credential_insert,
+    .session_insert = sq_session_insert,
+    .session_by_hash = sq_session_by_hash,
+    .session_list = sq_session_list,
+    .session_touch = sq_session_touch,
+    .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
+    .verification_put = sq_verification_put,
+    .verification_take = sq_verification_take,
+    .apikey_insert = sq_apikey_insert,
+    .apikey_by_hash = sq_apikey_by_hash,
+    .apikey_by_id = sq_apikey_by_id,
+    .apikey_list = sq_apikey_list,
+    .apikey_update = sq_apikey_update,
+    .apikey_delete = sq_apikey_delete,
+    .apikey_write_counters = sq_apikey_write_counters,
+    .meta_get = sq_meta_get,
+    .meta_put = sq_meta_put,
 };

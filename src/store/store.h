@@ -70,7 +70,7 @@ struct gh_user_update {
 	const char *name;
 	const char *image;
 	bool clear_image;
-	const char *username;         /* lower-cased */
+	const char *username; /* lower-cased */
 	const char *display_username;
 	int64_t updated_at;
 };
@@ -130,7 +130,8 @@ struct gh_store_backend {
 	int (*migrate)(int *applied);
 	int (*ping)(void);
 
-	int (*user_insert)(const struct gh_user *u, const char *account_id, const char *password_hash);
+	int (*user_insert)(const struct gh_user *u, const char *account_id,
+			   const char *password_hash);
 	int (*user_by_id)(const char *id, struct gh_user *out);
 	int (*user_by_email)(const char *email, struct gh_user *out);
 	int (*user_by_username)(const char *username, struct gh_user *out);

@@ -19,7 +19,7 @@
 #include "core/config.h"
 #include "http/server.h" /* enum gh_method, whose bits config.c duplicates */
 
-static char *const no_env[] = { NULL };
+static char *const no_env[] = {NULL};
 
 static int load_yaml(struct gh_config *cfg, const char *yaml, char *err)
 {
@@ -125,7 +125,7 @@ static void test_defaults_without_file(void **state)
 {
 	struct gh_config cfg;
 	char err[GH_CONFIG_ERR_MAX] = "";
-	char *const envp[] = { "PATH=/usr/bin", "HOME=/root", "GATEHOUSEX=1", NULL };
+	char *const envp[] = {"PATH=/usr/bin", "HOME=/root", "GATEHOUSEX=1", NULL};
 	(void)state;
 
 	assert_int_equal(config_load(&cfg, NULL, envp, err), 0);
@@ -141,38 +141,38 @@ static void test_defaults_without_file(void **state)
 }
 
 static const char full_yaml[] =
-	"# every key\n"
-	"listen: \"0.0.0.0:9000\"\n"
-	"base_url: \"https://Auth.Example.com/\"\n"
-	"data_dir: /var/lib/gatehouse\n"
-	"database_url: \"postgres://gh@db/gatehouse\"\n"
-	"secret: \"0123456789abcdef0123456789abcdef\"\n"
-	"development: true\n"
-	"workers: 6\n"
-	"http_threads: 3\n"
-	"trusted_origins: [\"http://localhost:3000\", \"https://*.example.com\"]\n"
-	"trusted_proxies:\n"
-	"  - 127.0.0.1\n"
-	"  - 10.0.0.0/8\n"
-	"  - \"fd00::/8\"\n"
-	"ip_headers: [X-Real-IP, x-forwarded-for]\n"
-	"limits: {max_body_bytes: 1048576, max_header_bytes: 16384, max_connections: 50,"
-	" connection_timeout: 10}\n"
-	"accounts: {sign_up_enabled: false, lockout_max_attempts: 3, lockout_duration: 60}\n"
-	"password:\n"
-	"  min_length: 12\n"
-	"  max_length: 256\n"
-	"  argon2_memory_kib: 65536\n"
-	"  argon2_iterations: 3\n"
-	"  max_concurrent_hashes: 2\n"
-	"session:\n"
-	"  expires_in: 3600\n"
-	"  update_age: 600\n"
-	"  fresh_age: 0\n"
-	"  cookie_prefix: gh\n"
-	"  cookie_domain: \".Example.com\"\n"
-	"  cookie_cache: {enabled: yes, max_age: 60}\n"
-	"log: {level: debug}\n";
+    "# every key\n"
+    "listen: \"0.0.0.0:9000\"\n"
+    "base_url: \"https://Auth.Example.com/\"\n"
+    "data_dir: /var/lib/gatehouse\n"
+    "database_url: \"postgres://gh@db/gatehouse\"\n"
+    "secret: \"0123456789abcdef0123456789abcdef\"\n"
+    "development: true\n"
+    "workers: 6\n"
+    "http_threads: 3\n"
+    "trusted_origins: [\"http://localhost:3000\", \"https://*.example.com\"]\n"
+    "trusted_proxies:\n"
+    "  - 127.0.0.1\n"
+    "  - 10.0.0.0/8\n"
+    "  - \"fd00::/8\"\n"
+    "ip_headers: [X-Real-IP, x-forwarded-for]\n"
+    "limits: {max_body_bytes: 1048576, max_header_bytes: 16384, max_connections: 50,"
+    " connection_timeout: 10}\n"
+    "accounts: {sign_up_enabled: false, lockout_max_attempts: 3, lockout_duration: 60}\n"
+    "password:\n"
+    "  min_length: 12\n"
+    "  max_length: 256\n"
+    "  argon2_memory_kib: 65536\n"
+    "  argon2_iterations: 3\n"
+    "  max_concurrent_hashes: 2\n"
+    "session:\n"
+    "  expires_in: 3600\n"
+    "  update_age: 600\n"
+    "  fresh_age: 0\n"
+    "  cookie_prefix: gh\n"
+    "  cookie_domain: \".Example.com\"\n"
+    "  cookie_cache: {enabled: yes, max_age: 60}\n"
+    "log: {level: debug}\n";
 
 static void test_yaml_values(void **state)
 {
@@ -236,26 +236,26 @@ static void test_env_overrides_yaml(void **state)
 				"accounts: {sign_up_enabled: true}\n"
 				"session: {cookie_cache: {enabled: false}}\n");
 	char *const envp[] = {
-		"HOME=/root",
-		"GATEHOUSE_WORKERS=9",
-		"GATEHOUSE_LISTEN=[::1]:7001",
-		"GATEHOUSE_DEV=yes",
-		"GATEHOUSE_TRUSTED_PROXIES=192.168.0.0/16, 127.0.0.1",
-		"GATEHOUSE_LOG_LEVEL=error",
-		"GATEHOUSE_SIGN_UP_ENABLED=0",
-		"GATEHOUSE_COOKIE_CACHE=true",
-		"GATEHOUSE_PASSWORD_MIN_LENGTH=15",
-		"GATEHOUSE_ARGON2_MEMORY_KIB=32768",
-		"GATEHOUSE_ARGON2_ITERATIONS=4",
-		"GATEHOUSE_LOCKOUT_MAX_ATTEMPTS=10",
-		"GATEHOUSE_LOCKOUT_DURATION=900",
-		"GATEHOUSE_MAX_BODY_BYTES=4096",
-		"GATEHOUSE_HTTP_THREADS=5",
-		"GATEHOUSE_DATA_DIR=/srv/gh/",
-		"GATEHOUSE_SECRET=abcdefghijklmnopqrstuvwxyz0123456789",
-		"GATEHOUSE_WORKERS=1", /* getenv() semantics: the first one wins */
-		"GATEHOUSE_CONFIG=/etc/gatehouse.yaml", /* read by the CLI, not here */
-		NULL,
+	    "HOME=/root",
+	    "GATEHOUSE_WORKERS=9",
+	    "GATEHOUSE_LISTEN=[::1]:7001",
+	    "GATEHOUSE_DEV=yes",
+	    "GATEHOUSE_TRUSTED_PROXIES=192.168.0.0/16, 127.0.0.1",
+	    "GATEHOUSE_LOG_LEVEL=error",
+	    "GATEHOUSE_SIGN_UP_ENABLED=0",
+	    "GATEHOUSE_COOKIE_CACHE=true",
+	    "GATEHOUSE_PASSWORD_MIN_LENGTH=15",
+	    "GATEHOUSE_ARGON2_MEMORY_KIB=32768",
+	    "GATEHOUSE_ARGON2_ITERATIONS=4",
+	    "GATEHOUSE_LOCKOUT_MAX_ATTEMPTS=10",
+	    "GATEHOUSE_LOCKOUT_DURATION=900",
+	    "GATEHOUSE_MAX_BODY_BYTES=4096",
+	    "GATEHOUSE_HTTP_THREADS=5",
+	    "GATEHOUSE_DATA_DIR=/srv/gh/",
+	    "GATEHOUSE_SECRET=abcdefghijklmnopqrstuvwxyz0123456789",
+	    "GATEHOUSE_WORKERS=1",                  /* getenv() semantics: the first one wins */
+	    "GATEHOUSE_CONFIG=/etc/gatehouse.yaml", /* read by the CLI, not here */
+	    NULL,
 	};
 	(void)state;
 
@@ -324,8 +324,8 @@ static void test_unknown_key_names_file_line_key(void **state)
 
 static void test_unknown_env_variable(void **state)
 {
-	char *const typo[] = { "GATEHOUSE_WORKER=3", NULL };
-	char *const late[] = { "GATEHOUSE_WORKERS=3", "GATEHOUSE_SECRT=hunter2", NULL };
+	char *const typo[] = {"GATEHOUSE_WORKER=3", NULL};
+	char *const late[] = {"GATEHOUSE_WORKERS=3", "GATEHOUSE_SECRT=hunter2", NULL};
 	(void)state;
 
 	expect_env_error(typo, "GATEHOUSE_WORKER: unknown variable");
@@ -335,29 +335,42 @@ static void test_unknown_env_variable(void **state)
 static void test_bad_types(void **state)
 {
 	(void)state;
-	expect_yaml_error("workers: four\n", "test.yaml:1: workers: must be an integer between 1 and 1024");
-	expect_yaml_error("workers: \"4\"\n", "test.yaml:1: workers: expected an integer, not a quoted string");
-	expect_yaml_error("workers: [4]\n", "test.yaml:1: workers: expected a single value, got a list");
+	expect_yaml_error("workers: four\n",
+			  "test.yaml:1: workers: must be an integer between 1 and 1024");
+	expect_yaml_error("workers: \"4\"\n",
+			  "test.yaml:1: workers: expected an integer, not a quoted string");
+	expect_yaml_error("workers: [4]\n",
+			  "test.yaml:1: workers: expected a single value, got a list");
 	expect_yaml_error("workers:\n", "workers: must be an integer");
-	expect_yaml_error("development: maybe\n", "test.yaml:1: development: expected true or false");
-	expect_yaml_error("development: 'true'\n", "development: expected true or false, not a quoted string");
-	expect_yaml_error("limits: 5\n", "test.yaml:1: limits: expected a mapping, got a single value");
-	expect_yaml_error("limits:\n  max_body_bytes: 1k\n", "test.yaml:2: limits.max_body_bytes: must be an integer");
-	expect_yaml_error("trusted_origins: https://a.test\n", "trusted_origins: expected a list, got a single value");
-	expect_yaml_error("trusted_origins: [[1]]\n", "trusted_origins: list entries must be strings");
-	expect_yaml_error("log: {level: verbose}\n", "log.level: must be one of debug, info, warn, error");
+	expect_yaml_error("development: maybe\n",
+			  "test.yaml:1: development: expected true or false");
+	expect_yaml_error("development: 'true'\n",
+			  "development: expected true or false, not a quoted string");
+	expect_yaml_error("limits: 5\n",
+			  "test.yaml:1: limits: expected a mapping, got a single value");
+	expect_yaml_error("limits:\n  max_body_bytes: 1k\n",
+			  "test.yaml:2: limits.max_body_bytes: must be an integer");
+	expect_yaml_error("trusted_origins: https://a.test\n",
+			  "trusted_origins: expected a list, got a single value");
+	expect_yaml_error("trusted_origins: [[1]]\n",
+			  "trusted_origins: list entries must be strings");
+	expect_yaml_error("log: {level: verbose}\n",
+			  "log.level: must be one of debug, info, warn, error");
 	expect_yaml_error("data_dir: \"\"\n", "data_dir: must not be empty");
 	expect_yaml_error("data_dir: \"a\\0b\"\n", "data_dir: must not contain NUL bytes");
-	expect_yaml_error("base_url: ftp://a.test\n", "base_url: must start with http:// or https://");
+	expect_yaml_error("base_url: ftp://a.test\n",
+			  "base_url: must start with http:// or https://");
 	expect_yaml_error("base_url: https://a.test/x?y=1\n", "base_url: must not contain a query");
 	expect_yaml_error("database_url: mysql://db\n", "database_url: must be sqlite:PATH");
 	expect_yaml_error("session: {cookie_prefix: \"a b\"}\n", "session.cookie_prefix:");
-	expect_yaml_error("ip_headers: [\"x forwarded\"]\n", "ip_headers: expected an HTTP header name");
+	expect_yaml_error("ip_headers: [\"x forwarded\"]\n",
+			  "ip_headers: expected an HTTP header name");
 	expect_yaml_error("{[1]: 2}\n", "test.yaml:1: (top level): keys must be plain strings");
 	expect_yaml_error("- a\n- b\n", "test.yaml:1: expected a mapping of settings, got a list");
 	expect_yaml_error("workers: 4\nworkers: 5\n", "test.yaml:2: workers: duplicate key");
 	expect_yaml_error("a: [\n", "test.yaml:2: invalid YAML");
-	expect_yaml_error("workers: 4\n---\nworkers: 5\n", "test.yaml:3: only one YAML document is allowed");
+	expect_yaml_error("workers: 4\n---\nworkers: 5\n",
+			  "test.yaml:3: only one YAML document is allowed");
 }
 
 static void test_numbers_are_strict(void **state)
@@ -377,10 +390,10 @@ static void test_numbers_are_strict(void **state)
 	expect_yaml_error("password: {argon2_memory_kib: 4}\n",
 			  "password.argon2_memory_kib: must be an integer between 8 and");
 
-	char *const spaced[] = { "GATEHOUSE_WORKERS= 4", NULL };
-	char *const junk[] = { "GATEHOUSE_LOCKOUT_DURATION=30m", NULL };
-	char *const empty[] = { "GATEHOUSE_ARGON2_ITERATIONS=", NULL };
-	char *const bad_bool[] = { "GATEHOUSE_DEV=enabled", NULL };
+	char *const spaced[] = {"GATEHOUSE_WORKERS= 4", NULL};
+	char *const junk[] = {"GATEHOUSE_LOCKOUT_DURATION=30m", NULL};
+	char *const empty[] = {"GATEHOUSE_ARGON2_ITERATIONS=", NULL};
+	char *const bad_bool[] = {"GATEHOUSE_DEV=enabled", NULL};
 	expect_env_error(spaced, "GATEHOUSE_WORKERS: must be an integer between 1 and 1024");
 	expect_env_error(junk, "GATEHOUSE_LOCKOUT_DURATION: must be an integer");
 	expect_env_error(empty, "GATEHOUSE_ARGON2_ITERATIONS: must be an integer");
@@ -392,8 +405,8 @@ static void test_env_booleans(void **state)
 	static const struct {
 		const char *text;
 		bool value;
-	} cases[] = { { "1", true },   { "true", true },   { "yes", true }, { "TRUE", true },
-		      { "0", false },  { "false", false }, { "no", false }, { "off", false } };
+	} cases[] = {{"1", true},  {"true", true},   {"yes", true}, {"TRUE", true},
+		     {"0", false}, {"false", false}, {"no", false}, {"off", false}};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -401,7 +414,7 @@ static void test_env_booleans(void **state)
 		char err[GH_CONFIG_ERR_MAX] = "";
 		char var[64];
 		snprintf(var, sizeof var, "GATEHOUSE_DEV=%s", cases[i].text);
-		char *const envp[] = { var, NULL };
+		char *const envp[] = {var, NULL};
 		if (config_load(&cfg, NULL, envp, err) != 0)
 			fail_msg("%s: %s", var, err);
 		if (cfg.development != cases[i].value)
@@ -416,21 +429,21 @@ static void test_bad_listen(void **state)
 		const char *listen;
 		const char *expected;
 	} cases[] = {
-		{ "localhost", "expected host:port" },
-		{ "localhost:", "port must be an integer between 1 and 65535" },
-		{ "localhost:0", "port must be an integer between 1 and 65535" },
-		{ "localhost:65536", "port must be an integer between 1 and 65535" },
-		{ "localhost:80x", "port must be an integer between 1 and 65535" },
-		{ ":8080", "expected host:port, the host is empty" },
-		{ "::1:8080", "IPv6 addresses must be in brackets" },
-		{ "[::1]", "expected [IPv6]:port" },
-		{ "[::1:8080", "expected [IPv6]:port" },
-		{ "[not-v6]:8080", "not a valid IPv6 address" },
-		{ "bad!host:80", "host name may contain only letters, digits" },
-		{ "bad host:80", "host name may contain only letters, digits" },
-		{ "-bad.test:80", "host name label starts with '-'" },
-		{ "a..b:80", "host name has an empty or malformed label" },
-		{ "300.1.1.1:80", "not a valid IPv4 address" },
+	    {"localhost", "expected host:port"},
+	    {"localhost:", "port must be an integer between 1 and 65535"},
+	    {"localhost:0", "port must be an integer between 1 and 65535"},
+	    {"localhost:65536", "port must be an integer between 1 and 65535"},
+	    {"localhost:80x", "port must be an integer between 1 and 65535"},
+	    {":8080", "expected host:port, the host is empty"},
+	    {"::1:8080", "IPv6 addresses must be in brackets"},
+	    {"[::1]", "expected [IPv6]:port"},
+	    {"[::1:8080", "expected [IPv6]:port"},
+	    {"[not-v6]:8080", "not a valid IPv6 address"},
+	    {"bad!host:80", "host name may contain only letters, digits"},
+	    {"bad host:80", "host name may contain only letters, digits"},
+	    {"-bad.test:80", "host name label starts with '-'"},
+	    {"a..b:80", "host name has an empty or malformed label"},
+	    {"300.1.1.1:80", "not a valid IPv4 address"},
 	};
 	(void)state;
 
@@ -442,7 +455,7 @@ static void test_bad_listen(void **state)
 
 		snprintf(var, sizeof var, "GATEHOUSE_LISTEN=%s", cases[i].listen);
 		snprintf(expected, sizeof expected, "GATEHOUSE_LISTEN: %s", cases[i].expected);
-		char *const envp[] = { var, NULL };
+		char *const envp[] = {var, NULL};
 		expect_env_error(envp, expected);
 	}
 }
@@ -460,8 +473,11 @@ static void test_ipv6_listen(void **state)
 	assert_int_equal(config_validate(&cfg, err), 0);
 	config_free(&cfg);
 
-	assert_int_equal(load_yaml(&cfg, "listen: \"[2001:db8::1]:80\"\n"
-					 "base_url: \"https://[2001:db8::1]:443/\"\n", err), 0);
+	assert_int_equal(load_yaml(&cfg,
+				   "listen: \"[2001:db8::1]:80\"\n"
+				   "base_url: \"https://[2001:db8::1]:443/\"\n",
+				   err),
+			 0);
 	assert_string_equal(cfg.listen_host, "2001:db8::1");
 	assert_string_equal(cfg.base_url, "https://[2001:db8::1]:443");
 	config_free(&cfg);
@@ -469,23 +485,23 @@ static void test_ipv6_listen(void **state)
 
 static void test_cidrs(void **state)
 {
-	static const char *const good[] = { "127.0.0.1", "10.0.0.0/8", "0.0.0.0/0",
-					     "192.168.1.0/24", "::1", "fd00::/8",
-					     "2001:db8::/32", "10.1.2.3/32" };
+	static const char *const good[] = {"127.0.0.1",      "10.0.0.0/8", "0.0.0.0/0",
+					   "192.168.1.0/24", "::1",        "fd00::/8",
+					   "2001:db8::/32",  "10.1.2.3/32"};
 	static const struct {
 		const char *cidr;
 		const char *expected;
 	} bad[] = {
-		{ "10.0.0.0/33", "CIDR prefix length must be between 0 and 32" },
-		{ "fd00::/129", "CIDR prefix length must be between 0 and 128" },
-		{ "10.0.0.0/", "CIDR prefix length must be between 0 and 32" },
-		{ "10.0.0.0/08", "CIDR prefix length must be between 0 and 32" },
-		{ "10.0.0.0/8x", "CIDR prefix length must be between 0 and 32" },
-		{ "10.0.0.1/8", "CIDR block has host bits set beyond its prefix length" },
-		{ "fd00::1/8", "CIDR block has host bits set beyond its prefix length" },
-		{ "300.1.1.1", "not a valid IP address or CIDR block" },
-		{ "localhost", "not a valid IP address or CIDR block" },
-		{ "/8", "expected an IP address or a CIDR block" },
+	    {"10.0.0.0/33", "CIDR prefix length must be between 0 and 32"},
+	    {"fd00::/129", "CIDR prefix length must be between 0 and 128"},
+	    {"10.0.0.0/", "CIDR prefix length must be between 0 and 32"},
+	    {"10.0.0.0/08", "CIDR prefix length must be between 0 and 32"},
+	    {"10.0.0.0/8x", "CIDR prefix length must be between 0 and 32"},
+	    {"10.0.0.1/8", "CIDR block has host bits set beyond its prefix length"},
+	    {"fd00::1/8", "CIDR block has host bits set beyond its prefix length"},
+	    {"300.1.1.1", "not a valid IP address or CIDR block"},
+	    {"localhost", "not a valid IP address or CIDR block"},
+	    {"/8", "expected an IP address or a CIDR block"},
 	};
 	(void)state;
 
@@ -510,7 +526,7 @@ static void test_cidrs(void **state)
 		snprintf(var, sizeof var, "GATEHOUSE_TRUSTED_PROXIES=127.0.0.1,%s", bad[i].cidr);
 		snprintf(expected, sizeof expected, "GATEHOUSE_TRUSTED_PROXIES: %s",
 			 bad[i].expected);
-		char *const envp[] = { var, NULL };
+		char *const envp[] = {var, NULL};
 		expect_env_error(envp, expected);
 	}
 }
@@ -519,8 +535,8 @@ static void test_short_secret_rejected_by_validate(void **state)
 {
 	struct gh_config cfg;
 	char err[GH_CONFIG_ERR_MAX] = "";
-	char *const short_secret[] = { "GATEHOUSE_SECRET=tooshort-hunter2-tooshort-01234", NULL };
-	char *const ok_secret[] = { "GATEHOUSE_SECRET=exactly-32-bytes-long-secret-abc", NULL };
+	char *const short_secret[] = {"GATEHOUSE_SECRET=tooshort-hunter2-tooshort-01234", NULL};
+	char *const ok_secret[] = {"GATEHOUSE_SECRET=exactly-32-bytes-long-secret-abc", NULL};
 	(void)state;
 
 	assert_int_equal(strlen(short_secret[0]) - strlen("GATEHOUSE_SECRET="), 31);
@@ -556,13 +572,13 @@ static void test_trusted_origins_from_env(void **state)
 	char err[GH_CONFIG_ERR_MAX] = "";
 	char *path = write_temp("trusted_origins: [\"https://yaml.example\"]\n");
 	char *const envp[] = {
-		"GATEHOUSE_TRUSTED_ORIGINS=http://localhost:3000, HTTPS://*.Example.com/,myapp://",
-		NULL,
+	    "GATEHOUSE_TRUSTED_ORIGINS=http://localhost:3000, HTTPS://*.Example.com/,myapp://",
+	    NULL,
 	};
-	char *const cleared[] = { "GATEHOUSE_TRUSTED_ORIGINS=", NULL };
-	char *const with_path[] = { "GATEHOUSE_TRUSTED_ORIGINS=https://a.test/login", NULL };
-	char *const empty_item[] = { "GATEHOUSE_TRUSTED_ORIGINS=https://a.test,,https://b.test",
-				     NULL };
+	char *const cleared[] = {"GATEHOUSE_TRUSTED_ORIGINS=", NULL};
+	char *const with_path[] = {"GATEHOUSE_TRUSTED_ORIGINS=https://a.test/login", NULL};
+	char *const empty_item[] = {"GATEHOUSE_TRUSTED_ORIGINS=https://a.test,,https://b.test",
+				    NULL};
 	(void)state;
 
 	if (config_load(&cfg, path, envp, err) != 0)
@@ -603,9 +619,11 @@ static void test_origin_normalisation(void **state)
 	(void)state;
 
 	/* default ports dropped as browsers do; base_url's origin not repeated */
-	if (load_yaml(&cfg, "base_url: https://Auth.Example.com:443/gh/\n"
-			    "trusted_origins: [\"HTTPS://auth.example.com\", \"http://a.test:80/\","
-			    " \"http://a.test:8080\"]\n", err) != 0)
+	if (load_yaml(&cfg,
+		      "base_url: https://Auth.Example.com:443/gh/\n"
+		      "trusted_origins: [\"HTTPS://auth.example.com\", \"http://a.test:80/\","
+		      " \"http://a.test:8080\"]\n",
+		      err) != 0)
 		fail_msg("%s", err);
 	assert_string_equal(cfg.base_url, "https://auth.example.com:443/gh");
 	assert_int_equal(cfg.n_trusted_origins, 3);
@@ -618,34 +636,38 @@ static void test_origin_normalisation(void **state)
 	assert_int_equal(load_yaml(&cfg, "trusted_origins: [\"*.Example.com\"]\n", err), 0);
 	assert_string_equal(cfg.trusted_origins[0], "*.example.com");
 	config_free(&cfg);
-	expect_yaml_error("trusted_origins: [\"*.\"]\n", "trusted_origins: host name may contain only");
+	expect_yaml_error("trusted_origins: [\"*.\"]\n",
+			  "trusted_origins: host name may contain only");
 	expect_yaml_error("trusted_origins: [\"https://\"]\n", "trusted_origins: URL has no host");
 	expect_yaml_error("trusted_origins: [\"a.test\"]\n",
 			  "trusted_origins: expected an origin like https://app.example.com");
 	expect_yaml_error("trusted_origins: [\"https://a.*.test\"]\n",
 			  "trusted_origins: host name may contain only");
 	/* dotted keys are not a second spelling of nested ones */
-	expect_yaml_error("session.expires_in: 60\n", "test.yaml:1: session.expires_in: unknown key");
+	expect_yaml_error("session.expires_in: 60\n",
+			  "test.yaml:1: session.expires_in: unknown key");
 }
 
 static void test_derived_urls(void **state)
 {
 	struct gh_config cfg;
 	char err[GH_CONFIG_ERR_MAX] = "";
-	char *const env_listen[] = { "GATEHOUSE_LISTEN=gatehouse.internal:9090", NULL };
-	char *const env_base[] = { "GATEHOUSE_BASE_URL=https://id.example.com//", NULL };
+	char *const env_listen[] = {"GATEHOUSE_LISTEN=gatehouse.internal:9090", NULL};
+	char *const env_base[] = {"GATEHOUSE_BASE_URL=https://id.example.com//", NULL};
 	(void)state;
 
-	assert_int_equal(load_yaml(&cfg, "listen: 0.0.0.0:9000\ndata_dir: /var/lib/gh\n", err),
-			 0);
+	assert_int_equal(load_yaml(&cfg, "listen: 0.0.0.0:9000\ndata_dir: /var/lib/gh\n", err), 0);
 	assert_string_equal(cfg.base_url, "http://0.0.0.0:9000");
 	assert_string_equal(cfg.database_url, "sqlite:/var/lib/gh/gatehouse.db");
 	config_free(&cfg);
 
 	/* explicit values are kept, trailing slashes dropped */
-	assert_int_equal(load_yaml(&cfg, "listen: 0.0.0.0:9000\n"
-					 "base_url: https://Auth.Example.com/gh/\n"
-					 "database_url: sqlite:/tmp/x.db\n", err), 0);
+	assert_int_equal(load_yaml(&cfg,
+				   "listen: 0.0.0.0:9000\n"
+				   "base_url: https://Auth.Example.com/gh/\n"
+				   "database_url: sqlite:/tmp/x.db\n",
+				   err),
+			 0);
 	assert_string_equal(cfg.base_url, "https://auth.example.com/gh");
 	assert_string_equal(cfg.database_url, "sqlite:/tmp/x.db");
 	config_free(&cfg);
@@ -741,50 +763,53 @@ static void test_file_errors(void **state)
 #define KEY_C "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC-svc"
 #define KEY_D "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD-env"
 
-static const char access_yaml[] =
-	"base_url: https://auth.example.com/gh\n"                            /* 1 */
-	"login_url: \"HTTPS://Auth.Example.com/sign-in?app=1\"\n"            /* 2 */
-	"policies:\n"                                                        /* 3 */
-	"  - path: \"/api/v1/*\"\n"                                          /* 4 */
-	"    host: \"API.example.com\"\n"                                    /* 5 */
-	"    methods: [GET, HEAD]\n"                                         /* 6 */
-	"    access: public\n"                                               /* 7 */
-	"  - {path: \"/internal/*\", access: \"role:admin\"}\n"              /* 8 */
-	"  - {path: \"/support/**\", access: \"role:support\"}\n"            /* 9 */
-	"  - {path: /text, methods: [POST], access: \"permission:text:process\"}\n" /* 10 */
-	"  - {path: /me, access: authenticated}\n"                          /* 11 */
-	"  - {path: /maybe, access: optional, host: ~}\n"                   /* 12 */
-	"  - {path: \"/**\", access: deny}\n"                               /* 13 */
-	"roles:\n"                                                           /* 14 */
-	"  support: [\"users:read\", \"keys:read\"]\n"                       /* 15 */
-	"  analyst:\n"                                                       /* 16 */
-	"    - analytics:read\n"                                             /* 17 */
-	"    - \"text:*\"\n"                                                 /* 18 */
-	"  nobody: []\n"                                                     /* 19 */
-	"  root: [\"*\"]\n"                                                  /* 20 */
-	"api_keys:\n"                                                        /* 21 */
-	"  prefix: \"ak_\"\n"                                                /* 22 */
-	"  static:\n"                                                        /* 23 */
-	"    - {name: primary, key: \"" KEY_A "\", role: admin}\n"           /* 24 */
-	"    - name: ci\n"                                                   /* 25 */
-	"      key: \"" KEY_B "\"\n"                                         /* 26 */
-	"      permissions: [\"text:process\"]\n"                            /* 27 */
-	"    - {name: Svc_2, key: \"" KEY_C "\", role: analyst}\n"           /* 28 */
-	"rate_limits:\n"                                                     /* 29 */
-	"  enabled: false\n"                                                 /* 30 */
-	"  redis_url: \"redis://127.0.0.1:6379/2\"\n"                        /* 31 */
-	"  on_redis_failure: open\n"                                         /* 32 */
-	"  auth_defaults: false\n"                                           /* 33 */
-	"  rules:\n"                                                         /* 34 */
-	"    - {name: role-admin, by: role, role: admin, limit: 10000, window: 3600}\n" /* 35 */
-	"    - {name: per-ip, by: ip, limit: 100, window: 60, path: \"/api/v1/*\","
-	" scope: forward, on_redis_failure: closed}\n"                       /* 36 */
-	"    - name: auth.global\n"                                          /* 37 */
-	"      by: global\n"                                                 /* 38 */
-	"      scope: auth\n"                                                /* 39 */
-	"      limit: 1000000000\n"                                          /* 40 */
-	"      window: 31536000\n"                                           /* 41 */
-	"    - {name: support-users, by: user, role: support, scope: all, limit: 5, window: 1}\n"; /* 42 */
+static const char
+    access_yaml
+	[] =
+	    "base_url: https://auth.example.com/gh\n"                                       /* 1 */
+	    "login_url: \"HTTPS://Auth.Example.com/sign-in?app=1\"\n"                       /* 2 */
+	    "policies:\n"                                                                   /* 3 */
+	    "  - path: \"/api/v1/*\"\n"                                                     /* 4 */
+	    "    host: \"API.example.com\"\n"                                               /* 5 */
+	    "    methods: [GET, HEAD]\n"                                                    /* 6 */
+	    "    access: public\n"                                                          /* 7 */
+	    "  - {path: \"/internal/*\", access: \"role:admin\"}\n"                         /* 8 */
+	    "  - {path: \"/support/**\", access: \"role:support\"}\n"                       /* 9 */
+	    "  - {path: /text, methods: [POST], access: \"permission:text:process\"}\n"     /* 10 */
+	    "  - {path: /me, access: authenticated}\n"                                      /* 11 */
+	    "  - {path: /maybe, access: optional, host: ~}\n"                               /* 12 */
+	    "  - {path: \"/**\", access: deny}\n"                                           /* 13 */
+	    "roles:\n"                                                                      /* 14 */
+	    "  support: [\"users:read\", \"keys:read\"]\n"                                  /* 15 */
+	    "  analyst:\n"                                                                  /* 16 */
+	    "    - analytics:read\n"                                                        /* 17 */
+	    "    - \"text:*\"\n"                                                            /* 18 */
+	    "  nobody: []\n"                                                                /* 19 */
+	    "  root: [\"*\"]\n"                                                             /* 20 */
+	    "api_keys:\n"                                                                   /* 21 */
+	    "  prefix: \"ak_\"\n"                                                           /* 22 */
+	    "  static:\n"                                                                   /* 23 */
+	    "    - {name: primary, key: \"" KEY_A "\", role: admin}\n"                      /* 24 */
+	    "    - name: ci\n"                                                              /* 25 */
+	    "      key: \"" KEY_B "\"\n"                                                    /* 26 */
+	    "      permissions: [\"text:process\"]\n"                                       /* 27 */
+	    "    - {name: Svc_2, key: \"" KEY_C "\", role: analyst}\n"                      /* 28 */
+	    "rate_limits:\n"                                                                /* 29 */
+	    "  enabled: false\n"                                                            /* 30 */
+	    "  redis_url: \"redis://127.0.0.1:6379/2\"\n"                                   /* 31 */
+	    "  on_redis_failure: open\n"                                                    /* 32 */
+	    "  auth_defaults: false\n"                                                      /* 33 */
+	    "  rules:\n"                                                                    /* 34 */
+	    "    - {name: role-admin, by: role, role: admin, limit: 10000, window: 3600}\n" /* 35 */
+	    "    - {name: per-ip, by: ip, limit: 100, window: 60, path: \"/api/v1/*\","
+	    " scope: forward, on_redis_failure: closed}\n" /* 36 */
+	    "    - name: auth.global\n"                    /* 37 */
+	    "      by: global\n"                           /* 38 */
+	    "      scope: auth\n"                          /* 39 */
+	    "      limit: 1000000000\n"                    /* 40 */
+	    "      window: 31536000\n"                     /* 41 */
+	    "    - {name: support-users, by: user, role: support, scope: all, limit: 5, window: "
+	    "1}\n"; /* 42 */
 
 static void test_access_sections_yaml(void **state)
 {
@@ -902,8 +927,11 @@ static void test_access_defaults(void **state)
 	config_free(&cfg);
 
 	/* empty and null sections are "none" */
-	assert_int_equal(load_yaml(&cfg, "roles: ~\npolicies:\napi_keys: {static: []}\n"
-					 "rate_limits: {rules: ~, redis_url: ~}\nlogin_url: ~\n", err), 0);
+	assert_int_equal(load_yaml(&cfg,
+				   "roles: ~\npolicies:\napi_keys: {static: []}\n"
+				   "rate_limits: {rules: ~, redis_url: ~}\nlogin_url: ~\n",
+				   err),
+			 0);
 	assert_int_equal(cfg.n_policies, 0);
 	assert_int_equal(cfg.n_static_keys, 0);
 	assert_string_equal(cfg.login_url, "http://127.0.0.1:8080/sign-in");
@@ -918,9 +946,9 @@ static void test_method_bits_match_server_h(void **state)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} m[] = { { "GET", GH_GET },	   { "HEAD", GH_HEAD },   { "POST", GH_POST },
-		  { "PUT", GH_PUT },	   { "DELETE", GH_DELETE }, { "PATCH", GH_PATCH },
-		  { "OPTIONS", GH_OPTIONS } };
+	} m[] = {{"GET", GH_GET},        {"HEAD", GH_HEAD},     {"POST", GH_POST},
+		 {"PUT", GH_PUT},        {"DELETE", GH_DELETE}, {"PATCH", GH_PATCH},
+		 {"OPTIONS", GH_OPTIONS}};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
@@ -988,144 +1016,145 @@ static void test_access_errors(void **state)
 		const char *yaml;
 		const char *expected;
 	} cases[] = {
-		/* roles */
-		{ "roles: [a]\n", "test.yaml:1: roles: expected a mapping of role names to "
-				  "permission lists, got a list" },
-		{ "roles:\n  Support: []\n", "test.yaml:2: roles: a role name is 1-32 characters" },
-		{ "roles:\n  \"a b\": []\n", "test.yaml:2: roles: a role name is" },
-		{ "roles:\n  x: users:read\n", "test.yaml:2: roles.x: expected a list of "
-					       "permissions, got a single value" },
-		{ "roles:\n  x:\n", "test.yaml:2: roles.x: expected a list of permissions, got "
-				    "nothing" },
-		{ "roles:\n  x: [users]\n", "test.yaml:2: roles.x: expected a permission like "
-					    "resource:action, resource:* or *" },
-		{ "roles:\n  x:\n    - a:b\n    - \"a:b c\"\n",
-		  "test.yaml:4: roles.x: a permission's action may contain only" },
-		{ "roles:\n  x: [\"a/b:read\"]\n", "roles.x: a permission's resource may contain" },
-		{ "roles:\n  x: [\"re$d:read\"]\n", "roles.x: a permission's resource may contain" },
-		{ "roles:\n  x: [[a]]\n", "test.yaml:2: roles.x: permissions must be strings" },
-		/* policies */
-		{ "policies: {path: /}\n", "test.yaml:1: policies: expected a list, got a mapping" },
-		{ "policies: [\"/x\"]\n", "test.yaml:1: policies: list entries must be mappings" },
-		{ "policies:\n  - {host: a.test, access: public}\n",
-		  "test.yaml:2: policies: each rule needs a path" },
-		{ "policies:\n  - {path: /x}\n", "test.yaml:2: policies: each rule needs access" },
-		{ "policies:\n  - access: public\n    path: api/*\n",
-		  "test.yaml:3: policies.path: must start with '/'" },
-		{ "policies:\n  - {path: \"/a?b=1\", access: public}\n",
-		  "test.yaml:2: policies.path: must not contain '?' or '#'" },
-		{ "policies:\n  - {path: \"/a b\", access: public}\n",
-		  "policies.path: must not contain spaces" },
-		{ "policies:\n  - {path: /x, access: public, verb: GET}\n",
-		  "test.yaml:2: policies.verb: unknown key" },
-		{ "policies:\n  - path: /x\n    path: /y\n    access: public\n",
-		  "test.yaml:3: policies.path: duplicate key" },
-		{ "policies:\n  - path: /x\n    access: everyone\n",
-		  "test.yaml:3: policies.access: must be public, optional, authenticated, deny, "
-		  "role:<name> or permission:<resource>:<action>" },
-		{ "policies:\n  - {path: /x, access: \"role:\"}\n",
-		  "test.yaml:2: policies.access: role:<name> needs a role name" },
-		{ "policies:\n  - {path: /x, access: \"permission:text\"}\n",
-		  "test.yaml:2: policies.access: permission:<resource>:<action>: expected a "
-		  "permission like resource:action or resource:*" },
-		{ "policies:\n  - {path: /x, access: \"permission:*\"}\n",
-		  "policies.access: permission:<resource>:<action>: expected a permission" },
-		{ "policies:\n  - {path: /x, access: [public]}\n",
-		  "policies.access: expected a single value, got a list" },
-		{ "policies:\n  - path: /x\n    methods:\n      - GET\n      - FETCH\n    access: public\n",
-		  "test.yaml:5: policies.methods: methods are GET, HEAD, POST, PUT, DELETE, PATCH "
-		  "or OPTIONS" },
-		{ "policies:\n  - {path: /x, methods: [get], access: public}\n",
-		  "policies.methods: methods are GET" },
-		{ "policies:\n  - {path: /x, methods: [GET, GET], access: public}\n",
-		  "policies.methods: a method is listed twice" },
-		{ "policies:\n  - {path: /x, methods: [], access: public}\n",
-		  "test.yaml:2: policies.methods: must not be an empty list" },
-		{ "policies:\n  - {path: /x, methods: GET, access: public}\n",
-		  "policies.methods: expected a list of HTTP methods, got a single value" },
-		{ "policies:\n  - {path: /x, host: \"api.test:8443\", access: public}\n",
-		  "test.yaml:2: policies.host: must not include a port" },
-		{ "policies:\n  - {path: /x, host: \"a/b\", access: public}\n",
-		  "policies.host: may contain only" },
-		/* api keys */
-		{ "api_keys: {prefix: \"g h\"}\n", "test.yaml:1: api_keys.prefix: must be 1-32 "
-						  "characters" },
-		{ "api_keys: {prefix: \"\"}\n", "api_keys.prefix: must not be empty" },
-		{ "api_keys: {prefixx: gh_}\n", "test.yaml:1: api_keys.prefixx: unknown key" },
-		{ "api_keys:\n  static: {name: a}\n", "test.yaml:2: api_keys.static: expected a list" },
-		{ "api_keys:\n  static:\n    - {name: a}\n",
-		  "test.yaml:3: api_keys.static: each static key needs a name and a key" },
-		{ "api_keys:\n  static:\n    - name: \"c i\"\n      key: \"" KEY_A "\"\n",
-		  "test.yaml:3: api_keys.static.name: a key name is 1-64 characters" },
-		{ "api_keys:\n  static:\n    - name: ci\n      key: hunter2hunter2hunter2\n",
-		  "test.yaml:4: api_keys.static.key: must be at least 32 characters long" },
-		{ "api_keys:\n  static:\n    - name: ci\n      key: \"" KEY_A " x\"\n",
-		  "test.yaml:4: api_keys.static.key: may contain only printable ASCII characters" },
-		{ "api_keys:\n  static:\n    - {name: ci, key: \"" KEY_A "\"}\n"
-		  "    - {name: ci, key: \"" KEY_B "\"}\n",
-		  "test.yaml:4: api_keys.static: name is already used by another static key" },
-		{ "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\"}\n"
-		  "    - {name: b, key: \"" KEY_A "\"}\n",
-		  "test.yaml:4: api_keys.static: key is the same as another static key's" },
-		{ "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", role: \"Admin\"}\n",
-		  "test.yaml:3: api_keys.static.role: a role name is" },
-		{ "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", permissions: []}\n",
-		  "test.yaml:3: api_keys.static.permissions: must not be an empty list" },
-		{ "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", permissions: [x]}\n",
-		  "test.yaml:3: api_keys.static.permissions: expected a permission" },
-		{ "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", secret: x}\n",
-		  "test.yaml:3: api_keys.static.secret: unknown key" },
-		/* rate limits */
-		{ "rate_limits: {redis_url: \"http://127.0.0.1:6379\"}\n",
-		  "test.yaml:1: rate_limits.redis_url: must start with redis://" },
-		{ "rate_limits: {redis_url: \"rediss://h:6380\"}\n",
-		  "rate_limits.redis_url: must start with redis://" },
-		{ "rate_limits: {redis_url: \"redis://h\"}\n",
-		  "rate_limits.redis_url: expected redis://host:port or redis://host:port/db" },
-		{ "rate_limits: {redis_url: \"redis://u:p@h:6379\"}\n",
-		  "rate_limits.redis_url: URL must not contain credentials" },
-		{ "rate_limits: {redis_url: \"redis://h:6379/x\"}\n",
-		  "rate_limits.redis_url: the database after '/' must be a number" },
-		{ "rate_limits: {on_redis_failure: maybe}\n",
-		  "test.yaml:1: rate_limits.on_redis_failure: must be one of local, open, closed" },
-		{ "rate_limits: {enabled: sometimes}\n", "rate_limits.enabled: expected true or false" },
-		{ "rate_limits:\n  rules: [{name: a, by: ip, limit: 1}]\n",
-		  "test.yaml:2: rate_limits.rules: each rule needs name, by, limit and window" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: role, limit: 1, window: 1}\n",
-		  "test.yaml:3: rate_limits.rules.by: a rule counted by role needs a role" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: session, limit: 1, window: 1}\n",
-		  "test.yaml:3: rate_limits.rules.by: must be one of ip, user, key, role, global" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, scope: api, limit: 1, window: 1}\n",
-		  "rate_limits.rules.scope: must be one of forward, auth, all" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 0, window: 1}\n",
-		  "test.yaml:3: rate_limits.rules.limit: must be an integer between 1 and "
-		  "1000000000" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1000000001, window: 1}\n",
-		  "rate_limits.rules.limit: must be an integer between 1 and 1000000000" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: \"5\", window: 1}\n",
-		  "rate_limits.rules.limit: expected an integer, not a quoted string" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 31536001}\n",
-		  "rate_limits.rules.window: must be an integer between 1 and 31536000" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1m}\n",
-		  "rate_limits.rules.window: must be an integer" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1}\n"
-		  "    - {name: a, by: ip, limit: 2, window: 2}\n",
-		  "test.yaml:4: rate_limits.rules.name: another rule has the same name" },
-		{ "rate_limits:\n  rules:\n    - {name: \"a/b\", by: ip, limit: 1, window: 1}\n",
-		  "rate_limits.rules.name: a rule name is 1-64 characters" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1, path: x}\n",
-		  "rate_limits.rules.path: must start with '/'" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1,"
-		  " on_redis_failure: fail}\n",
-		  "rate_limits.rules.on_redis_failure: must be one of local, open, closed" },
-		{ "rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1, burst: 2}\n",
-		  "test.yaml:3: rate_limits.rules.burst: unknown key" },
-		/* login_url */
-		{ "login_url: ftp://a.test/login\n",
-		  "test.yaml:1: login_url: must start with http:// or https://" },
-		{ "login_url: \"https://a.test/login#x\"\n", "login_url: must not contain a fragment" },
-		{ "login_url: /sign-in\n", "login_url: must start with http:// or https://" },
-		{ "login_url: \"https://a.test/s\xc3\xa9\"\n", "login_url: must be ASCII" },
+	    /* roles */
+	    {"roles: [a]\n", "test.yaml:1: roles: expected a mapping of role names to "
+			     "permission lists, got a list"},
+	    {"roles:\n  Support: []\n", "test.yaml:2: roles: a role name is 1-32 characters"},
+	    {"roles:\n  \"a b\": []\n", "test.yaml:2: roles: a role name is"},
+	    {"roles:\n  x: users:read\n", "test.yaml:2: roles.x: expected a list of "
+					  "permissions, got a single value"},
+	    {"roles:\n  x:\n", "test.yaml:2: roles.x: expected a list of permissions, got "
+			       "nothing"},
+	    {"roles:\n  x: [users]\n", "test.yaml:2: roles.x: expected a permission like "
+				       "resource:action, resource:* or *"},
+	    {"roles:\n  x:\n    - a:b\n    - \"a:b c\"\n",
+	     "test.yaml:4: roles.x: a permission's action may contain only"},
+	    {"roles:\n  x: [\"a/b:read\"]\n", "roles.x: a permission's resource may contain"},
+	    {"roles:\n  x: [\"re$d:read\"]\n", "roles.x: a permission's resource may contain"},
+	    {"roles:\n  x: [[a]]\n", "test.yaml:2: roles.x: permissions must be strings"},
+	    /* policies */
+	    {"policies: {path: /}\n", "test.yaml:1: policies: expected a list, got a mapping"},
+	    {"policies: [\"/x\"]\n", "test.yaml:1: policies: list entries must be mappings"},
+	    {"policies:\n  - {host: a.test, access: public}\n",
+	     "test.yaml:2: policies: each rule needs a path"},
+	    {"policies:\n  - {path: /x}\n", "test.yaml:2: policies: each rule needs access"},
+	    {"policies:\n  - access: public\n    path: api/*\n",
+	     "test.yaml:3: policies.path: must start with '/'"},
+	    {"policies:\n  - {path: \"/a?b=1\", access: public}\n",
+	     "test.yaml:2: policies.path: must not contain '?' or '#'"},
+	    {"policies:\n  - {path: \"/a b\", access: public}\n",
+	     "policies.path: must not contain spaces"},
+	    {"policies:\n  - {path: /x, access: public, verb: GET}\n",
+	     "test.yaml:2: policies.verb: unknown key"},
+	    {"policies:\n  - path: /x\n    path: /y\n    access: public\n",
+	     "test.yaml:3: policies.path: duplicate key"},
+	    {"policies:\n  - path: /x\n    access: everyone\n",
+	     "test.yaml:3: policies.access: must be public, optional, authenticated, deny, "
+	     "role:<name> or permission:<resource>:<action>"},
+	    {"policies:\n  - {path: /x, access: \"role:\"}\n",
+	     "test.yaml:2: policies.access: role:<name> needs a role name"},
+	    {"policies:\n  - {path: /x, access: \"permission:text\"}\n",
+	     "test.yaml:2: policies.access: permission:<resource>:<action>: expected a "
+	     "permission like resource:action or resource:*"},
+	    {"policies:\n  - {path: /x, access: \"permission:*\"}\n",
+	     "policies.access: permission:<resource>:<action>: expected a permission"},
+	    {"policies:\n  - {path: /x, access: [public]}\n",
+	     "policies.access: expected a single value, got a list"},
+	    {"policies:\n  - path: /x\n    methods:\n      - GET\n      - FETCH\n    access: "
+	     "public\n",
+	     "test.yaml:5: policies.methods: methods are GET, HEAD, POST, PUT, DELETE, PATCH "
+	     "or OPTIONS"},
+	    {"policies:\n  - {path: /x, methods: [get], access: public}\n",
+	     "policies.methods: methods are GET"},
+	    {"policies:\n  - {path: /x, methods: [GET, GET], access: public}\n",
+	     "policies.methods: a method is listed twice"},
+	    {"policies:\n  - {path: /x, methods: [], access: public}\n",
+	     "test.yaml:2: policies.methods: must not be an empty list"},
+	    {"policies:\n  - {path: /x, methods: GET, access: public}\n",
+	     "policies.methods: expected a list of HTTP methods, got a single value"},
+	    {"policies:\n  - {path: /x, host: \"api.test:8443\", access: public}\n",
+	     "test.yaml:2: policies.host: must not include a port"},
+	    {"policies:\n  - {path: /x, host: \"a/b\", access: public}\n",
+	     "policies.host: may contain only"},
+	    /* api keys */
+	    {"api_keys: {prefix: \"g h\"}\n", "test.yaml:1: api_keys.prefix: must be 1-32 "
+					      "characters"},
+	    {"api_keys: {prefix: \"\"}\n", "api_keys.prefix: must not be empty"},
+	    {"api_keys: {prefixx: gh_}\n", "test.yaml:1: api_keys.prefixx: unknown key"},
+	    {"api_keys:\n  static: {name: a}\n", "test.yaml:2: api_keys.static: expected a list"},
+	    {"api_keys:\n  static:\n    - {name: a}\n",
+	     "test.yaml:3: api_keys.static: each static key needs a name and a key"},
+	    {"api_keys:\n  static:\n    - name: \"c i\"\n      key: \"" KEY_A "\"\n",
+	     "test.yaml:3: api_keys.static.name: a key name is 1-64 characters"},
+	    {"api_keys:\n  static:\n    - name: ci\n      key: hunter2hunter2hunter2\n",
+	     "test.yaml:4: api_keys.static.key: must be at least 32 characters long"},
+	    {"api_keys:\n  static:\n    - name: ci\n      key: \"" KEY_A " x\"\n",
+	     "test.yaml:4: api_keys.static.key: may contain only printable ASCII characters"},
+	    {"api_keys:\n  static:\n    - {name: ci, key: \"" KEY_A "\"}\n"
+	     "    - {name: ci, key: \"" KEY_B "\"}\n",
+	     "test.yaml:4: api_keys.static: name is already used by another static key"},
+	    {"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\"}\n"
+	     "    - {name: b, key: \"" KEY_A "\"}\n",
+	     "test.yaml:4: api_keys.static: key is the same as another static key's"},
+	    {"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", role: \"Admin\"}\n",
+	     "test.yaml:3: api_keys.static.role: a role name is"},
+	    {"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", permissions: []}\n",
+	     "test.yaml:3: api_keys.static.permissions: must not be an empty list"},
+	    {"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", permissions: [x]}\n",
+	     "test.yaml:3: api_keys.static.permissions: expected a permission"},
+	    {"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", secret: x}\n",
+	     "test.yaml:3: api_keys.static.secret: unknown key"},
+	    /* rate limits */
+	    {"rate_limits: {redis_url: \"http://127.0.0.1:6379\"}\n",
+	     "test.yaml:1: rate_limits.redis_url: must start with redis://"},
+	    {"rate_limits: {redis_url: \"rediss://h:6380\"}\n",
+	     "rate_limits.redis_url: must start with redis://"},
+	    {"rate_limits: {redis_url: \"redis://h\"}\n",
+	     "rate_limits.redis_url: expected redis://host:port or redis://host:port/db"},
+	    {"rate_limits: {redis_url: \"redis://u:p@h:6379\"}\n",
+	     "rate_limits.redis_url: URL must not contain credentials"},
+	    {"rate_limits: {redis_url: \"redis://h:6379/x\"}\n",
+	     "rate_limits.redis_url: the database after '/' must be a number"},
+	    {"rate_limits: {on_redis_failure: maybe}\n",
+	     "test.yaml:1: rate_limits.on_redis_failure: must be one of local, open, closed"},
+	    {"rate_limits: {enabled: sometimes}\n", "rate_limits.enabled: expected true or false"},
+	    {"rate_limits:\n  rules: [{name: a, by: ip, limit: 1}]\n",
+	     "test.yaml:2: rate_limits.rules: each rule needs name, by, limit and window"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: role, limit: 1, window: 1}\n",
+	     "test.yaml:3: rate_limits.rules.by: a rule counted by role needs a role"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: session, limit: 1, window: 1}\n",
+	     "test.yaml:3: rate_limits.rules.by: must be one of ip, user, key, role, global"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, scope: api, limit: 1, window: 1}\n",
+	     "rate_limits.rules.scope: must be one of forward, auth, all"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 0, window: 1}\n",
+	     "test.yaml:3: rate_limits.rules.limit: must be an integer between 1 and "
+	     "1000000000"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1000000001, window: 1}\n",
+	     "rate_limits.rules.limit: must be an integer between 1 and 1000000000"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: \"5\", window: 1}\n",
+	     "rate_limits.rules.limit: expected an integer, not a quoted string"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 31536001}\n",
+	     "rate_limits.rules.window: must be an integer between 1 and 31536000"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1m}\n",
+	     "rate_limits.rules.window: must be an integer"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1}\n"
+	     "    - {name: a, by: ip, limit: 2, window: 2}\n",
+	     "test.yaml:4: rate_limits.rules.name: another rule has the same name"},
+	    {"rate_limits:\n  rules:\n    - {name: \"a/b\", by: ip, limit: 1, window: 1}\n",
+	     "rate_limits.rules.name: a rule name is 1-64 characters"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1, path: x}\n",
+	     "rate_limits.rules.path: must start with '/'"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1,"
+	     " on_redis_failure: fail}\n",
+	     "rate_limits.rules.on_redis_failure: must be one of local, open, closed"},
+	    {"rate_limits:\n  rules:\n    - {name: a, by: ip, limit: 1, window: 1, burst: 2}\n",
+	     "test.yaml:3: rate_limits.rules.burst: unknown key"},
+	    /* login_url */
+	    {"login_url: ftp://a.test/login\n",
+	     "test.yaml:1: login_url: must start with http:// or https://"},
+	    {"login_url: \"https://a.test/login#x\"\n", "login_url: must not contain a fragment"},
+	    {"login_url: /sign-in\n", "login_url: must start with http:// or https://"},
+	    {"login_url: \"https://a.test/s\xc3\xa9\"\n", "login_url: must be ASCII"},
 	};
 	(void)state;
 
@@ -1138,17 +1167,20 @@ static void test_key_values_never_quoted(void **state)
 {
 	struct gh_config cfg;
 	char err[GH_CONFIG_ERR_MAX] = "";
-	char *const env_short[] = { "GATEHOUSE_API_KEY=hunter2-hunter2", NULL };
-	char *const env_role[] = { "GATEHOUSE_API_KEYS=ci:hunter2-hunter2-hunter2-hunter2-xx:ghost",
-				   NULL };
+	char *const env_short[] = {"GATEHOUSE_API_KEY=hunter2-hunter2", NULL};
+	char *const env_role[] = {"GATEHOUSE_API_KEYS=ci:hunter2-hunter2-hunter2-hunter2-xx:ghost",
+				  NULL};
 	(void)state;
 
-	assert_int_equal(load_yaml(&cfg, "api_keys:\n  static:\n    - {name: a, key: hunter2}\n",
-				   err), -1);
+	assert_int_equal(
+	    load_yaml(&cfg, "api_keys:\n  static:\n    - {name: a, key: hunter2}\n", err), -1);
 	assert_null(strstr(err, "hunter2"));
-	assert_int_equal(load_yaml(&cfg, "api_keys:\n  static:\n"
-					 "    - {name: a, key: \"hunter2 hunter2 hunter2 hunter2 hunter2\"}\n",
-				   err), -1);
+	assert_int_equal(
+	    load_yaml(&cfg,
+		      "api_keys:\n  static:\n"
+		      "    - {name: a, key: \"hunter2 hunter2 hunter2 hunter2 hunter2\"}\n",
+		      err),
+	    -1);
 	assert_null(strstr(err, "hunter2"));
 	assert_int_equal(config_load(&cfg, NULL, env_short, err), -1);
 	assert_string_equal(err, "GATEHOUSE_API_KEY: key must be at least 32 characters long");
@@ -1164,9 +1196,9 @@ static void test_env_static_keys(void **state)
 				"api_keys:\n"
 				"  static: [{name: yaml, key: \"" KEY_C "\"}]\n");
 	/* API_KEYS listed first: "primary" still comes first */
-	char *const envp[] = { "GATEHOUSE_API_KEYS= ci:" KEY_B ":readonly ; svc:" KEY_D
-			       ":analyst;plain:EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE",
-			       "GATEHOUSE_API_KEY=" KEY_A, NULL };
+	char *const envp[] = {"GATEHOUSE_API_KEYS= ci:" KEY_B ":readonly ; svc:" KEY_D
+			      ":analyst;plain:EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE",
+			      "GATEHOUSE_API_KEY=" KEY_A, NULL};
 	(void)state;
 
 	if (config_load(&cfg, path, envp, err) != 0)
@@ -1190,7 +1222,7 @@ static void test_env_static_keys(void **state)
 	config_free(&cfg);
 
 	/* empty variables add nothing */
-	char *const empty[] = { "GATEHOUSE_API_KEY=", "GATEHOUSE_API_KEYS=", NULL };
+	char *const empty[] = {"GATEHOUSE_API_KEY=", "GATEHOUSE_API_KEYS=", NULL};
 	assert_int_equal(config_load(&cfg, path, empty, err), 0);
 	assert_int_equal(cfg.n_static_keys, 1);
 	config_free(&cfg);
@@ -1199,25 +1231,25 @@ static void test_env_static_keys(void **state)
 		const char *var;
 		const char *expected;
 	} bad[] = {
-		{ "GATEHOUSE_API_KEYS=yaml:" KEY_A,
-		  "GATEHOUSE_API_KEYS: entry 1: name is already used by another static key" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ";b:" KEY_C,
-		  "GATEHOUSE_API_KEYS: entry 2: key is the same as another static key's" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ":ghost",
-		  "GATEHOUSE_API_KEYS: entry 1: role is neither built-in" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ";b:tooshort",
-		  "GATEHOUSE_API_KEYS: entry 2: key must be at least 32 characters long" },
-		{ "GATEHOUSE_API_KEYS=" KEY_A, "GATEHOUSE_API_KEYS: entry 1: expected name:key or "
-					       "name:key:role" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ":", "entry 1: expected name:key or name:key:role" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ":user:x", "entry 1: expected name:key or" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ";;b:" KEY_B, "GATEHOUSE_API_KEYS: entry 2 is empty" },
-		{ "GATEHOUSE_API_KEYS=a:" KEY_A ";", "GATEHOUSE_API_KEYS: entry 2 is empty" },
-		{ "GATEHOUSE_API_KEYS=a b:" KEY_A, "GATEHOUSE_API_KEYS: entry 1: a key name is" },
-		{ "GATEHOUSE_API_KEY=" KEY_C, "GATEHOUSE_API_KEY: key is the same as another" },
+	    {"GATEHOUSE_API_KEYS=yaml:" KEY_A,
+	     "GATEHOUSE_API_KEYS: entry 1: name is already used by another static key"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ";b:" KEY_C,
+	     "GATEHOUSE_API_KEYS: entry 2: key is the same as another static key's"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ":ghost",
+	     "GATEHOUSE_API_KEYS: entry 1: role is neither built-in"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ";b:tooshort",
+	     "GATEHOUSE_API_KEYS: entry 2: key must be at least 32 characters long"},
+	    {"GATEHOUSE_API_KEYS=" KEY_A, "GATEHOUSE_API_KEYS: entry 1: expected name:key or "
+					  "name:key:role"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ":", "entry 1: expected name:key or name:key:role"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ":user:x", "entry 1: expected name:key or"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ";;b:" KEY_B, "GATEHOUSE_API_KEYS: entry 2 is empty"},
+	    {"GATEHOUSE_API_KEYS=a:" KEY_A ";", "GATEHOUSE_API_KEYS: entry 2 is empty"},
+	    {"GATEHOUSE_API_KEYS=a b:" KEY_A, "GATEHOUSE_API_KEYS: entry 1: a key name is"},
+	    {"GATEHOUSE_API_KEY=" KEY_C, "GATEHOUSE_API_KEY: key is the same as another"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char *const one[] = { (char *)(uintptr_t)bad[i].var, NULL };
+		char *const one[] = {(char *)(uintptr_t)bad[i].var, NULL};
 		if (config_load(&cfg, path, one, err) == 0) {
 			config_free(&cfg);
 			fail_msg("accepted %s", bad[i].var);
@@ -1232,7 +1264,7 @@ static void test_env_static_keys(void **state)
 
 	/* "primary" clashes with a file key of that name */
 	path = write_temp("api_keys: {static: [{name: primary, key: \"" KEY_C "\"}]}\n");
-	char *const primary[] = { "GATEHOUSE_API_KEY=" KEY_A, NULL };
+	char *const primary[] = {"GATEHOUSE_API_KEY=" KEY_A, NULL};
 	assert_int_equal(config_load(&cfg, path, primary, err), -1);
 	assert_string_equal(err, "GATEHOUSE_API_KEY: name is already used by another static key");
 	unlink(path);
@@ -1243,22 +1275,23 @@ static void test_env_access_settings(void **state)
 {
 	struct gh_config cfg;
 	char err[GH_CONFIG_ERR_MAX] = "";
-	char *path = write_temp("rate_limits:\n"
-				"  redis_url: \"redis://yaml:6379\"\n"
-				"  rules:\n"
-				"    - {name: a, by: ip, limit: 1, window: 1}\n"
-				"    - {name: b, by: ip, limit: 1, window: 1, on_redis_failure: local}\n"
-				"api_keys: {prefix: yaml_}\n");
+	char *path =
+	    write_temp("rate_limits:\n"
+		       "  redis_url: \"redis://yaml:6379\"\n"
+		       "  rules:\n"
+		       "    - {name: a, by: ip, limit: 1, window: 1}\n"
+		       "    - {name: b, by: ip, limit: 1, window: 1, on_redis_failure: local}\n"
+		       "api_keys: {prefix: yaml_}\n");
 	char *const envp[] = {
-		"GATEHOUSE_LOGIN_URL=https://Login.Example.com/in",
-		"GATEHOUSE_API_KEY_PREFIX=env_",
-		"GATEHOUSE_REDIS_URL=redis://[::1]:6380/1",
-		"GATEHOUSE_RATE_LIMIT_ENABLED=no",
-		"GATEHOUSE_RATE_LIMIT_REDIS_FAILURE=closed",
-		"GATEHOUSE_AUTH_RATE_LIMITS=0",
-		NULL,
+	    "GATEHOUSE_LOGIN_URL=https://Login.Example.com/in",
+	    "GATEHOUSE_API_KEY_PREFIX=env_",
+	    "GATEHOUSE_REDIS_URL=redis://[::1]:6380/1",
+	    "GATEHOUSE_RATE_LIMIT_ENABLED=no",
+	    "GATEHOUSE_RATE_LIMIT_REDIS_FAILURE=closed",
+	    "GATEHOUSE_AUTH_RATE_LIMITS=0",
+	    NULL,
 	};
-	char *const unset_redis[] = { "GATEHOUSE_REDIS_URL=", NULL };
+	char *const unset_redis[] = {"GATEHOUSE_REDIS_URL=", NULL};
 	(void)state;
 
 	if (config_load(&cfg, path, envp, err) != 0)
@@ -1281,11 +1314,11 @@ static void test_env_access_settings(void **state)
 	unlink(path);
 	free(path);
 
-	char *const bad_fail[] = { "GATEHOUSE_RATE_LIMIT_REDIS_FAILURE=Local", NULL };
-	char *const bad_redis[] = { "GATEHOUSE_REDIS_URL=localhost:6379", NULL };
-	char *const bad_bool[] = { "GATEHOUSE_AUTH_RATE_LIMITS=maybe", NULL };
-	char *const bad_login[] = { "GATEHOUSE_LOGIN_URL=sign-in", NULL };
-	char *const bad_prefix[] = { "GATEHOUSE_API_KEY_PREFIX=", NULL };
+	char *const bad_fail[] = {"GATEHOUSE_RATE_LIMIT_REDIS_FAILURE=Local", NULL};
+	char *const bad_redis[] = {"GATEHOUSE_REDIS_URL=localhost:6379", NULL};
+	char *const bad_bool[] = {"GATEHOUSE_AUTH_RATE_LIMITS=maybe", NULL};
+	char *const bad_login[] = {"GATEHOUSE_LOGIN_URL=sign-in", NULL};
+	char *const bad_prefix[] = {"GATEHOUSE_API_KEY_PREFIX=", NULL};
 	expect_env_error(bad_fail, "GATEHOUSE_RATE_LIMIT_REDIS_FAILURE: must be one of local, "
 				   "open, closed");
 	expect_env_error(bad_redis, "GATEHOUSE_REDIS_URL: must start with redis://");
@@ -1306,8 +1339,8 @@ static void drop_last_line(char *buf)
 }
 
 /* Appends text to a growing buffer. */
-__attribute__((format(printf, 3, 4))) static void append(char **buf, size_t *len,
-							 const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void append(char **buf, size_t *len, const char *fmt,
+							 ...)
 {
 	va_list ap;
 	char piece[512];
@@ -1371,7 +1404,7 @@ static void test_access_counts(void **state)
 	/* the maximum from the file, then one more from the environment */
 	drop_last_line(y);
 	char *path = write_temp(y);
-	char *const one_more[] = { "GATEHOUSE_API_KEY=" KEY_B, NULL };
+	char *const one_more[] = {"GATEHOUSE_API_KEY=" KEY_B, NULL};
 	assert_int_equal(config_load(&cfg, path, one_more, err), -1);
 	assert_contains(err, "GATEHOUSE_API_KEY: at most 64 static keys are allowed");
 	unlink(path);
@@ -1403,7 +1436,7 @@ static void test_validate_access_rules(void **state)
 	assert_int_equal(config_validate(&cfg, err), 0);
 
 	char *saved = cfg.policies[1].arg;
-	cfg.policies[1].arg = (char *)(uintptr_t)"ghost";
+	cfg.policies[1].arg = (char *)(uintptr_t) "ghost";
 	assert_int_equal(config_validate(&cfg, err), -1);
 	assert_contains(err, "policies[1] (line 8): access: role is neither built-in");
 	cfg.policies[1].arg = saved;
@@ -1436,18 +1469,18 @@ static void test_validate_access_rules(void **state)
 static void test_partial_entries_freed(void **state)
 {
 	static const char *const yamls[] = {
-		"roles:\n  a: [\"x:read\", \"y:read\", bad]\n",
-		"policies:\n  - {path: /x, host: a.test, methods: [GET], access: nope}\n",
-		"policies:\n  - {path: /x, access: \"role:ghost\"}\n",
-		"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", role: user,"
-		" permissions: [\"a:b\", bad]}\n",
-		"api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", role: ghost}\n",
-		"rate_limits:\n  rules:\n    - {name: a, by: ip, path: /x, role: user, limit: 1,"
-		" window: 0}\n",
-		"rate_limits: {redis_url: \"redis://h:1\", rules: [{name: a, by: ip, limit: 1,"
-		" window: 1}]}\nlogin_url: \"https://a.test/\"\nbogus: 1\n",
+	    "roles:\n  a: [\"x:read\", \"y:read\", bad]\n",
+	    "policies:\n  - {path: /x, host: a.test, methods: [GET], access: nope}\n",
+	    "policies:\n  - {path: /x, access: \"role:ghost\"}\n",
+	    "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", role: user,"
+	    " permissions: [\"a:b\", bad]}\n",
+	    "api_keys:\n  static:\n    - {name: a, key: \"" KEY_A "\", role: ghost}\n",
+	    "rate_limits:\n  rules:\n    - {name: a, by: ip, path: /x, role: user, limit: 1,"
+	    " window: 0}\n",
+	    "rate_limits: {redis_url: \"redis://h:1\", rules: [{name: a, by: ip, limit: 1,"
+	    " window: 1}]}\nlogin_url: \"https://a.test/\"\nbogus: 1\n",
 	};
-	char *const env_bad[] = { "GATEHOUSE_API_KEYS=a:" KEY_A ";b:" KEY_B ":ghost", NULL };
+	char *const env_bad[] = {"GATEHOUSE_API_KEYS=a:" KEY_A ";b:" KEY_B ":ghost", NULL};
 	(void)state;
 
 	for (size_t i = 0; i < sizeof yamls / sizeof yamls[0]; i++)
@@ -1458,36 +1491,36 @@ static void test_partial_entries_freed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_defaults_without_file),
-		cmocka_unit_test(test_yaml_values),
-		cmocka_unit_test(test_env_overrides_yaml),
-		cmocka_unit_test(test_unknown_key_names_file_line_key),
-		cmocka_unit_test(test_unknown_env_variable),
-		cmocka_unit_test(test_bad_types),
-		cmocka_unit_test(test_numbers_are_strict),
-		cmocka_unit_test(test_env_booleans),
-		cmocka_unit_test(test_bad_listen),
-		cmocka_unit_test(test_ipv6_listen),
-		cmocka_unit_test(test_cidrs),
-		cmocka_unit_test(test_short_secret_rejected_by_validate),
-		cmocka_unit_test(test_trusted_origins_from_env),
-		cmocka_unit_test(test_origin_normalisation),
-		cmocka_unit_test(test_derived_urls),
-		cmocka_unit_test(test_validate_cross_field),
-		cmocka_unit_test(test_file_errors),
-		cmocka_unit_test(test_access_sections_yaml),
-		cmocka_unit_test(test_access_defaults),
-		cmocka_unit_test(test_method_bits_match_server_h),
-		cmocka_unit_test(test_roles_resolved_after_load),
-		cmocka_unit_test(test_builtin_roles_cannot_be_redefined),
-		cmocka_unit_test(test_access_errors),
-		cmocka_unit_test(test_key_values_never_quoted),
-		cmocka_unit_test(test_env_static_keys),
-		cmocka_unit_test(test_env_access_settings),
-		cmocka_unit_test(test_access_counts),
-		cmocka_unit_test(test_validate_access_rules),
-		cmocka_unit_test(test_partial_entries_freed),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_defaults_without_file),
+	    cmocka_unit_test(test_yaml_values),
+	    cmocka_unit_test(test_env_overrides_yaml),
+	    cmocka_unit_test(test_unknown_key_names_file_line_key),
+	    cmocka_unit_test(test_unknown_env_variable),
+	    cmocka_unit_test(test_bad_types),
+	    cmocka_unit_test(test_numbers_are_strict),
+	    cmocka_unit_test(test_env_booleans),
+	    cmocka_unit_test(test_bad_listen),
+	    cmocka_unit_test(test_ipv6_listen),
+	    cmocka_unit_test(test_cidrs),
+	    cmocka_unit_test(test_short_secret_rejected_by_validate),
+	    cmocka_unit_test(test_trusted_origins_from_env),
+	    cmocka_unit_test(test_origin_normalisation),
+	    cmocka_unit_test(test_derived_urls),
+	    cmocka_unit_test(test_validate_cross_field),
+	    cmocka_unit_test(test_file_errors),
+	    cmocka_unit_test(test_access_sections_yaml),
+	    cmocka_unit_test(test_access_defaults),
+	    cmocka_unit_test(test_method_bits_match_server_h),
+	    cmocka_unit_test(test_roles_resolved_after_load),
+	    cmocka_unit_test(test_builtin_roles_cannot_be_redefined),
+	    cmocka_unit_test(test_access_errors),
+	    cmocka_unit_test(test_key_values_never_quoted),
+	    cmocka_unit_test(test_env_static_keys),
+	    cmocka_unit_test(test_env_access_settings),
+	    cmocka_unit_test(test_access_counts),
+	    cmocka_unit_test(test_validate_access_rules),
+	    cmocka_unit_test(test_partial_entries_freed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

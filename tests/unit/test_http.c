@@ -80,7 +80,8 @@ static void set_cookie_attributes(void **state)
 	a.secure = true;
 	a.domain = ".example.com";
 	assert_true(cookie_format_set("n", "v", &a, line, sizeof line));
-	assert_string_equal(line, "n=v; Domain=.example.com; Path=/; HttpOnly; Secure; SameSite=Lax");
+	assert_string_equal(line,
+			    "n=v; Domain=.example.com; Path=/; HttpOnly; Secure; SameSite=Lax");
 }
 
 static void client_ip_through_proxies(void **state)
@@ -127,12 +128,12 @@ static void email_and_username_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(signed_cookie_matches_better_auth),
-		cmocka_unit_test(cookie_header_parsing),
-		cmocka_unit_test(url_coding),
-		cmocka_unit_test(set_cookie_attributes),
-		cmocka_unit_test(client_ip_through_proxies),
-		cmocka_unit_test(email_and_username_rules),
+	    cmocka_unit_test(signed_cookie_matches_better_auth),
+	    cmocka_unit_test(cookie_header_parsing),
+	    cmocka_unit_test(url_coding),
+	    cmocka_unit_test(set_cookie_attributes),
+	    cmocka_unit_test(client_ip_through_proxies),
+	    cmocka_unit_test(email_and_username_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,19 +26,19 @@
 #include "auth/password.h"
 
 static const struct gh_password_params small_params = {
-	.min_length = 8,
-	.max_length = 128,
-	.memory_kib = 8192,
-	.iterations = 1,
-	.max_concurrent = 2,
+    .min_length = 8,
+    .max_length = 128,
+    .memory_kib = 8192,
+    .iterations = 1,
+    .max_concurrent = 2,
 };
 
 static const struct gh_password_params default_params = {
-	.min_length = 8,
-	.max_length = 128,
-	.memory_kib = 19456,
-	.iterations = 2,
-	.max_concurrent = 2,
+    .min_length = 8,
+    .max_length = 128,
+    .memory_kib = 19456,
+    .iterations = 2,
+    .max_concurrent = 2,
 };
 
 #define STR(s) (s), strlen(s)
@@ -50,19 +50,20 @@ static const struct gh_password_params default_params = {
  */
 static const char BETTER_AUTH_PLAIN_PW[] = "better-auth imported pw";
 static const char BETTER_AUTH_PLAIN_HASH[] =
-	"0f1e2d3c4b5a69788796a5b4c3d2e1f0:"
-	"63ed03e690f7e3b366a573b3ea9ee1e02e5fc20ecb3730690a520b63cd31ca7e"
-	"1c0865727d06a151131c68eaf01ca785838cc5f01ef29535120710242e897e95";
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f0:"
+    "63ed03e690f7e3b366a573b3ea9ee1e02e5fc20ecb3730690a520b63cd31ca7e"
+    "1c0865727d06a151131c68eaf01ca785838cc5f01ef29535120710242e897e95";
 /* "\uFB01ne Ｐａｓｓ ①": ligature fi, fullwidth letters, circled one; NFKC is
  * "fine Pass 1". */
-static const char BETTER_AUTH_NFKC_PW[] =
-	"\xef\xac\x81" "ne "
-	"\xef\xbc\xb0\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93" " "
-	"\xe2\x91\xa0";
+static const char BETTER_AUTH_NFKC_PW[] = "\xef\xac\x81"
+					  "ne "
+					  "\xef\xbc\xb0\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93"
+					  " "
+					  "\xe2\x91\xa0";
 static const char BETTER_AUTH_NFKC_HASH[] =
-	"a1b2c3d4e5f60718293a4b5c6d7e8f90:"
-	"068afa39739539a524305f06d30eeae6a1cfa6f2a7de31c28d22fff4f681f7c6"
-	"bdd6956d6a0afe99de0ea399f72d9b6c3ddabdf2246c74029cf8986a97107f40";
+    "a1b2c3d4e5f60718293a4b5c6d7e8f90:"
+    "068afa39739539a524305f06d30eeae6a1cfa6f2a7de31c28d22fff4f681f7c6"
+    "bdd6956d6a0afe99de0ea399f72d9b6c3ddabdf2246c74029cf8986a97107f40";
 
 /* U+1F600, four bytes of UTF-8 */
 #define EMOJI "\xf0\x9f\x98\x80"
@@ -137,9 +138,11 @@ static void test_policy_counts_after_nfkc(void **unused)
 	assert_int_equal(password_check_policy(STR(pw)), GH_PASSWORD_TOO_SHORT);
 
 	/* "e" + U+0301 composes into one code point: 8 typed, 7 counted */
-	strcpy(pw, "ghxxxx" "e\xcc\x81");
+	strcpy(pw, "ghxxxx"
+		   "e\xcc\x81");
 	assert_int_equal(password_check_policy(STR(pw)), GH_PASSWORD_TOO_SHORT);
-	strcpy(pw, "ghxxxxx" "e\xcc\x81");
+	strcpy(pw, "ghxxxxx"
+		   "e\xcc\x81");
 	assert_int_equal(password_check_policy(STR(pw)), GH_PASSWORD_OK);
 }
 
@@ -147,11 +150,11 @@ static void test_policy_rejects_invalid_utf8(void **unused)
 {
 	(void)unused;
 	static const char *const invalid[] = {
-		"ghxxxxxx\xff",          /* never valid in UTF-8 */
-		"ghxxxxxx\xc0\xaf",      /* overlong "/" */
-		"ghxxxxxx\xed\xa0\x80",  /* UTF-16 surrogate */
-		"ghxxxxxx\xe2\x82",      /* truncated sequence */
-		"ghxxxxxx\xf4\x90\x80\x80", /* above U+10FFFF */
+	    "ghxxxxxx\xff",             /* never valid in UTF-8 */
+	    "ghxxxxxx\xc0\xaf",         /* overlong "/" */
+	    "ghxxxxxx\xed\xa0\x80",     /* UTF-16 surrogate */
+	    "ghxxxxxx\xe2\x82",         /* truncated sequence */
+	    "ghxxxxxx\xf4\x90\x80\x80", /* above U+10FFFF */
 	};
 	for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
 		assert_int_equal(password_check_policy(STR(invalid[i])), GH_PASSWORD_INVALID);
@@ -184,11 +187,11 @@ static void test_blocklist_hits_and_misses(void **unused)
 	assert_true(password_is_common(STR("trustno1")));
 	/* fullwidth "ｐａｓｓｗｏｒｄ１２３" is "password123" after NFKC */
 	assert_true(password_is_common(
-		STR("\xef\xbd\x90\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93\xef\xbd\x97"
-		    "\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x84\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93")));
+	    STR("\xef\xbd\x90\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93\xef\xbd\x97"
+		"\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x84\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93")));
 
 	assert_false(password_is_common(STR("gatehouse-unit-test-7f3k")));
-	assert_false(password_is_common(STR("sunshi")));   /* prefix of "sunshine" */
+	assert_false(password_is_common(STR("sunshi")));     /* prefix of "sunshine" */
 	assert_false(password_is_common(STR("password!x"))); /* longer */
 	assert_false(password_is_common(STR("")));
 
@@ -221,9 +224,11 @@ static void test_wrong_password_mismatches(void **unused)
 	(void)unused;
 	char hash[GH_PASSWORD_HASH_MAX];
 	assert_int_equal(password_hash(STR("correct horse battery staple"), hash), 0);
-	assert_int_equal(password_verify(hash, STR("correct horse battery stapler")), GH_VERIFY_MISMATCH);
+	assert_int_equal(password_verify(hash, STR("correct horse battery stapler")),
+			 GH_VERIFY_MISMATCH);
 	/* no case folding (ASVS 6.2.8) */
-	assert_int_equal(password_verify(hash, STR("Correct horse battery staple")), GH_VERIFY_MISMATCH);
+	assert_int_equal(password_verify(hash, STR("Correct horse battery staple")),
+			 GH_VERIFY_MISMATCH);
 	assert_int_equal(password_verify(hash, STR("")), GH_VERIFY_MISMATCH);
 	/* invalid UTF-8 can never match */
 	assert_int_equal(password_verify(hash, STR("correct horse\xff")), GH_VERIFY_MISMATCH);
@@ -246,8 +251,8 @@ static void test_nfkc_forms_verify_alike(void **unused)
 {
 	(void)unused;
 	static const char fullwidth[] = /* "ｐａｓｓｗｏｒｄ１２３" */
-		"\xef\xbd\x90\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93\xef\xbd\x97"
-		"\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x84\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93";
+	    "\xef\xbd\x90\xef\xbd\x81\xef\xbd\x93\xef\xbd\x93\xef\xbd\x97"
+	    "\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x84\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93";
 	char hash[GH_PASSWORD_HASH_MAX];
 
 	assert_int_equal(password_hash(STR("password123"), hash), 0);
@@ -323,27 +328,30 @@ static void test_malformed_hash_is_error(void **unused)
 	bad_base64[strlen(bad_base64) - 3] = '*';
 
 	const char *const malformed[] = {
-		"",
-		"plaintext",
-		"$argon2id$",
-		"$argon2id$v=19$m=8192,t=1,p=1$c2FsdA$aGFzaA",  /* salt, hash too short */
-		"$argon2id$v=19$m=abc,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA",
-		truncated,
-		bad_base64,
-		/* argon2i (not argon2id) and bcrypt are not formats we verify */
-		"$argon2i$v=19$m=8192,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA",
-		"$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
-		/* scrypt shape with a short key, a non-hex salt, a missing colon */
-		"0f1e2d3c4b5a69788796a5b4c3d2e1f0:63ed03e690f7e3b366a573b3ea9ee1e0",
-		"zz1e2d3c4b5a69788796a5b4c3d2e1f0:"
-		"63ed03e690f7e3b366a573b3ea9ee1e02e5fc20ecb3730690a520b63cd31ca7e"
-		"1c0865727d06a151131c68eaf01ca785838cc5f01ef29535120710242e897e95",
-		"0f1e2d3c4b5a69788796a5b4c3d2e1f0-"
-		"63ed03e690f7e3b366a573b3ea9ee1e02e5fc20ecb3730690a520b63cd31ca7e"
-		"1c0865727d06a151131c68eaf01ca785838cc5f01ef29535120710242e897e95",
+	    "",
+	    "plaintext",
+	    "$argon2id$",
+	    "$argon2id$v=19$m=8192,t=1,p=1$c2FsdA$aGFzaA", /* salt, hash too short */
+	    "$argon2id$v=19$m=abc,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	    "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA",
+	    truncated,
+	    bad_base64,
+	    /* argon2i (not argon2id) and bcrypt are not formats we verify */
+	    "$argon2i$v=19$m=8192,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$"
+	    "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA",
+	    "$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+	    /* scrypt shape with a short key, a non-hex salt, a missing colon */
+	    "0f1e2d3c4b5a69788796a5b4c3d2e1f0:63ed03e690f7e3b366a573b3ea9ee1e0",
+	    "zz1e2d3c4b5a69788796a5b4c3d2e1f0:"
+	    "63ed03e690f7e3b366a573b3ea9ee1e02e5fc20ecb3730690a520b63cd31ca7e"
+	    "1c0865727d06a151131c68eaf01ca785838cc5f01ef29535120710242e897e95",
+	    "0f1e2d3c4b5a69788796a5b4c3d2e1f0-"
+	    "63ed03e690f7e3b366a573b3ea9ee1e02e5fc20ecb3730690a520b63cd31ca7e"
+	    "1c0865727d06a151131c68eaf01ca785838cc5f01ef29535120710242e897e95",
 	};
 	for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
-		enum gh_password_verdict v = password_verify(malformed[i], STR("some password here"));
+		enum gh_password_verdict v =
+		    password_verify(malformed[i], STR("some password here"));
 		if (v != GH_VERIFY_ERROR)
 			fail_msg("stored hash #%zu (\"%s\") gave %d, not GH_VERIFY_ERROR", i,
 				 malformed[i], (int)v);
@@ -359,15 +367,20 @@ static void test_init_rejects_bad_params_and_keeps_old(void **unused)
 {
 	(void)unused;
 	struct gh_password_params p;
-	p = small_params; p.min_length = 0;
+	p = small_params;
+	p.min_length = 0;
 	assert_int_equal(password_init(&p), -1);
-	p = small_params; p.max_length = 7;
+	p = small_params;
+	p.max_length = 7;
 	assert_int_equal(password_init(&p), -1);
-	p = small_params; p.memory_kib = 7;
+	p = small_params;
+	p.memory_kib = 7;
 	assert_int_equal(password_init(&p), -1);
-	p = small_params; p.iterations = 0;
+	p = small_params;
+	p.iterations = 0;
 	assert_int_equal(password_init(&p), -1);
-	p = small_params; p.max_concurrent = 0;
+	p = small_params;
+	p.max_concurrent = 0;
 	assert_int_equal(password_init(&p), -1);
 	assert_int_equal(password_init(NULL), -1);
 
@@ -403,7 +416,8 @@ static void test_burn_dummy_costs_like_verify(void **unused)
 	double verify_s[RUNS], dummy_s[RUNS];
 	for (int i = 0; i < RUNS; i++) {
 		double t0 = seconds_now();
-		assert_int_equal(password_verify(hash, STR("a guessed password")), GH_VERIFY_MISMATCH);
+		assert_int_equal(password_verify(hash, STR("a guessed password")),
+				 GH_VERIFY_MISMATCH);
 		double t1 = seconds_now();
 		password_burn_dummy(STR("a guessed password"));
 		double t2 = seconds_now();
@@ -450,8 +464,9 @@ static void test_concurrent_hashing_survives_reloads(void **unused)
 	pthread_t threads[THREADS];
 	struct hasher_args args[THREADS];
 	for (int i = 0; i < THREADS; i++) {
-		args[i] = (struct hasher_args){ .id = i };
-		assert_int_equal(pthread_create(&threads[i], NULL, hash_and_verify_loop, &args[i]), 0);
+		args[i] = (struct hasher_args){.id = i};
+		assert_int_equal(pthread_create(&threads[i], NULL, hash_and_verify_loop, &args[i]),
+				 0);
 	}
 	/* reload while they run: narrower gate, different cost, then back */
 	struct gh_password_params p = small_params;
@@ -470,21 +485,21 @@ static void test_concurrent_hashing_survives_reloads(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_policy_lengths_at_defaults),
-		cmocka_unit_test(test_policy_counts_code_points_not_bytes),
-		cmocka_unit_test(test_policy_counts_after_nfkc),
-		cmocka_unit_test(test_policy_rejects_invalid_utf8),
-		cmocka_unit_test(test_blocklist_hits_and_misses),
-		cmocka_unit_test(test_hash_verify_roundtrip),
-		cmocka_unit_test(test_wrong_password_mismatches),
-		cmocka_unit_test(test_no_truncation),
-		cmocka_unit_test(test_nfkc_forms_verify_alike),
-		cmocka_unit_test(test_better_auth_scrypt_verifies_and_asks_rehash),
-		cmocka_unit_test(test_weaker_argon2_params_ask_rehash),
-		cmocka_unit_test(test_malformed_hash_is_error),
-		cmocka_unit_test(test_init_rejects_bad_params_and_keeps_old),
-		cmocka_unit_test(test_burn_dummy_costs_like_verify),
-		cmocka_unit_test(test_concurrent_hashing_survives_reloads),
+	    cmocka_unit_test(test_policy_lengths_at_defaults),
+	    cmocka_unit_test(test_policy_counts_code_points_not_bytes),
+	    cmocka_unit_test(test_policy_counts_after_nfkc),
+	    cmocka_unit_test(test_policy_rejects_invalid_utf8),
+	    cmocka_unit_test(test_blocklist_hits_and_misses),
+	    cmocka_unit_test(test_hash_verify_roundtrip),
+	    cmocka_unit_test(test_wrong_password_mismatches),
+	    cmocka_unit_test(test_no_truncation),
+	    cmocka_unit_test(test_nfkc_forms_verify_alike),
+	    cmocka_unit_test(test_better_auth_scrypt_verifies_and_asks_rehash),
+	    cmocka_unit_test(test_weaker_argon2_params_ask_rehash),
+	    cmocka_unit_test(test_malformed_hash_is_error),
+	    cmocka_unit_test(test_init_rejects_bad_params_and_keeps_old),
+	    cmocka_unit_test(test_burn_dummy_costs_like_verify),
+	    cmocka_unit_test(test_concurrent_hashing_survives_reloads),
 	};
 	return cmocka_run_group_tests(tests, init_small, NULL);
 }

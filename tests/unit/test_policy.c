@@ -21,7 +21,8 @@ static void glob_segments(void **state)
 	assert_true(policy_glob_match("/api/v1/*", "/api/v1/health"));
 	assert_true(policy_glob_match("/api/v1/*", "/api/v1/a/b/c")); /* trailing star: the rest */
 	assert_true(policy_glob_match("/api/*/items", "/api/v2/items"));
-	assert_false(policy_glob_match("/api/*/items", "/api/v2/x/items")); /* inner star: one segment */
+	assert_false(
+	    policy_glob_match("/api/*/items", "/api/v2/x/items")); /* inner star: one segment */
 	assert_true(policy_glob_match("/api/**/items", "/api/v2/x/items"));
 	assert_false(policy_glob_match("/api/v1/*", "/api/v2/health"));
 	assert_false(policy_glob_match("/query", "/query2"));
@@ -59,12 +60,14 @@ static int setup_rules(void **state)
 	static char p0[] = "/api/v1/*", p1[] = "/mcp/", p2[] = "/query", p3[] = "/internal/*",
 		    p4[] = "/reports/*", h4[] = "reports.example.com", p5[] = "/admin/*",
 		    role_admin[] = "admin";
-	cfg.policies[0] = (struct gh_policy_rule){.path = p0, .methods = GH_GET | GH_HEAD,
-						  .access = GH_ACCESS_PUBLIC};
+	cfg.policies[0] = (struct gh_policy_rule){
+	    .path = p0, .methods = GH_GET | GH_HEAD, .access = GH_ACCESS_PUBLIC};
 	cfg.policies[1] = (struct gh_policy_rule){.path = p1, .access = GH_ACCESS_AUTHENTICATED};
 	cfg.policies[2] = (struct gh_policy_rule){.path = p2, .access = GH_ACCESS_OPTIONAL};
-	cfg.policies[3] = (struct gh_policy_rule){.path = p3, .access = GH_ACCESS_ROLE, .arg = role_admin};
-	cfg.policies[4] = (struct gh_policy_rule){.path = p4, .host = h4, .access = GH_ACCESS_PUBLIC};
+	cfg.policies[3] =
+	    (struct gh_policy_rule){.path = p3, .access = GH_ACCESS_ROLE, .arg = role_admin};
+	cfg.policies[4] =
+	    (struct gh_policy_rule){.path = p4, .host = h4, .access = GH_ACCESS_PUBLIC};
 	cfg.policies[5] = (struct gh_policy_rule){.path = p5, .access = GH_ACCESS_DENY};
 	cfg.n_policies = 6;
 	policy_init(&cfg);
@@ -80,7 +83,8 @@ static void first_match_and_default_deny(void **state)
 	assert_ptr_equal(policy_match(NULL, "/mcp/tools", GH_POST), &cfg.policies[1]); /* prefix */
 	assert_null(policy_match(NULL, "/mcp", GH_GET));
 	assert_ptr_equal(policy_match("h", "/query", GH_POST), &cfg.policies[2]);
-	assert_ptr_equal(policy_match("reports.example.com", "/reports/q1", GH_GET), &cfg.policies[4]);
+	assert_ptr_equal(policy_match("reports.example.com", "/reports/q1", GH_GET),
+			 &cfg.policies[4]);
 	assert_null(policy_match("other.example.com", "/reports/q1", GH_GET));
 	assert_null(policy_match(NULL, "/reports/q1", GH_GET)); /* host rule needs a host */
 	assert_ptr_equal(policy_match(NULL, "/admin/x", GH_GET), &cfg.policies[5]);
@@ -156,13 +160,13 @@ static void path_normalisation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(glob_segments),
-		cmocka_unit_test(glob_is_not_exponential),
-		cmocka_unit_test(hosts),
-		cmocka_unit_test_setup(first_match_and_default_deny, setup_rules),
-		cmocka_unit_test_setup(builtin_roles, setup_rules),
-		cmocka_unit_test(permission_syntax),
-		cmocka_unit_test(path_normalisation),
+	    cmocka_unit_test(glob_segments),
+	    cmocka_unit_test(glob_is_not_exponential),
+	    cmocka_unit_test(hosts),
+	    cmocka_unit_test_setup(first_match_and_default_deny, setup_rules),
+	    cmocka_unit_test_setup(builtin_roles, setup_rules),
+	    cmocka_unit_test(permission_syntax),
+	    cmocka_unit_test(path_normalisation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,8 +32,10 @@
 
 static struct gh_rl_check rule(const char *key, int64_t limit, int64_t window_ms)
 {
-	struct gh_rl_check c = {.limit = limit, .window_ms = window_ms,
-				.on_redis_failure = GH_RATE_FAIL_LOCAL, .policy_name = "test"};
+	struct gh_rl_check c = {.limit = limit,
+				.window_ms = window_ms,
+				.on_redis_failure = GH_RATE_FAIL_LOCAL,
+				.policy_name = "test"};
 	snprintf(c.key, sizeof c.key, "%s", key);
 	return c;
 }
@@ -492,15 +494,15 @@ static void redis_replies(void **state)
 	assert_int_equal(r.remaining[1], 10);
 	/* wrong shapes */
 	const char *bad[] = {
-		"+OK\r\n",
-		"-ERR oops\r\n",
-		"*4\r\n:1\r\n:1000\r\n:0\r\n:0\r\n",                     /* one key short */
-		"*6\r\n:1\r\n:1000\r\n$1\r\n0\r\n:0\r\n:0\r\n:0\r\n",     /* a string */
-		"*6\r\n:2\r\n:1000\r\n:0\r\n:0\r\n:0\r\n:0\r\n",          /* allowed = 2 */
-		"*6\r\n:1\r\n:1000\r\n:0\r\n:3\r\n:0\r\n:0\r\n",          /* frac = limit */
-		"*6\r\n:1\r\n:-1\r\n:0\r\n:0\r\n:0\r\n:0\r\n",            /* now < 0 */
-		"*6\r\n:1\r\n:1000\r\n:99999999999999999\r\n:0\r\n:0\r\n:0\r\n", /* > 2^53 */
-		"*6\r\n:1\r\n:1000\r\n*0\r\n:0\r\n:0\r\n:0\r\n",          /* nested */
+	    "+OK\r\n",
+	    "-ERR oops\r\n",
+	    "*4\r\n:1\r\n:1000\r\n:0\r\n:0\r\n",                             /* one key short */
+	    "*6\r\n:1\r\n:1000\r\n$1\r\n0\r\n:0\r\n:0\r\n:0\r\n",            /* a string */
+	    "*6\r\n:2\r\n:1000\r\n:0\r\n:0\r\n:0\r\n:0\r\n",                 /* allowed = 2 */
+	    "*6\r\n:1\r\n:1000\r\n:0\r\n:3\r\n:0\r\n:0\r\n",                 /* frac = limit */
+	    "*6\r\n:1\r\n:-1\r\n:0\r\n:0\r\n:0\r\n:0\r\n",                   /* now < 0 */
+	    "*6\r\n:1\r\n:1000\r\n:99999999999999999\r\n:0\r\n:0\r\n:0\r\n", /* > 2^53 */
+	    "*6\r\n:1\r\n:1000\r\n*0\r\n:0\r\n:0\r\n:0\r\n",                 /* nested */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		redisReply *b = parse_resp(bad[i]);
@@ -563,31 +565,32 @@ static void bench_local(void **state)
 		for (int i = 0; i < threads; i++)
 			pthread_join(t[i], NULL);
 		for (int i = 0; i < threads; i++)
-			printf("local check, %d thread(s): %.0f ns per check per thread (%.2f M/s)\n",
-			       threads, b[i].seconds * 1e9 / b[i].iterations,
-			       b[i].iterations / b[i].seconds / 1e6);
+			printf(
+			    "local check, %d thread(s): %.0f ns per check per thread (%.2f M/s)\n",
+			    threads, b[i].seconds * 1e9 / b[i].iterations,
+			    b[i].iterations / b[i].seconds / 1e6);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(three_per_ten_seconds, reset_tables),
-		cmocka_unit_test(no_drift_over_a_long_run),
-		cmocka_unit_test(extreme_limits_do_not_overflow),
-		cmocka_unit_test(peek_and_rescale),
-		cmocka_unit_test_setup(limit_change_keeps_history, reset_tables),
-		cmocka_unit_test_setup(all_or_nothing_across_rules, reset_tables),
-		cmocka_unit_test_setup(repeated_key_in_one_request, reset_tables),
-		cmocka_unit_test_setup(keys_are_independent, reset_tables),
-		cmocka_unit_test_setup(eviction_bounds_memory, reset_tables),
-		cmocka_unit_test_setup(eight_threads_one_key, reset_tables),
-		cmocka_unit_test_setup(threads_with_rules_in_opposite_orders, reset_tables),
-		cmocka_unit_test_setup(local_mode_entry_point, reset_tables),
-		cmocka_unit_test_setup(fail_over_policies, reset_tables),
-		cmocka_unit_test(redis_urls),
-		cmocka_unit_test(redis_replies),
-		cmocka_unit_test_setup(bench_local, reset_tables),
+	    cmocka_unit_test_setup(three_per_ten_seconds, reset_tables),
+	    cmocka_unit_test(no_drift_over_a_long_run),
+	    cmocka_unit_test(extreme_limits_do_not_overflow),
+	    cmocka_unit_test(peek_and_rescale),
+	    cmocka_unit_test_setup(limit_change_keeps_history, reset_tables),
+	    cmocka_unit_test_setup(all_or_nothing_across_rules, reset_tables),
+	    cmocka_unit_test_setup(repeated_key_in_one_request, reset_tables),
+	    cmocka_unit_test_setup(keys_are_independent, reset_tables),
+	    cmocka_unit_test_setup(eviction_bounds_memory, reset_tables),
+	    cmocka_unit_test_setup(eight_threads_one_key, reset_tables),
+	    cmocka_unit_test_setup(threads_with_rules_in_opposite_orders, reset_tables),
+	    cmocka_unit_test_setup(local_mode_entry_point, reset_tables),
+	    cmocka_unit_test_setup(fail_over_policies, reset_tables),
+	    cmocka_unit_test(redis_urls),
+	    cmocka_unit_test(redis_replies),
+	    cmocka_unit_test_setup(bench_local, reset_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

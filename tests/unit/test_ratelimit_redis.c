@@ -69,7 +69,8 @@ static int free_port(void)
 
 static bool redis_answers(void)
 {
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, (struct timeval){0, 200000});
+	redisContext *c =
+	    redisConnectWithTimeout("127.0.0.1", redis_port, (struct timeval){0, 200000});
 	bool ok = false;
 	if (c && !c->err) {
 		redisReply *r = redisCommand(c, "PING");
@@ -90,8 +91,9 @@ static bool redis_spawn(void)
 	if (redis_pid == 0) {
 		int devnull = open("/dev/null", O_WRONLY);
 		dup2(devnull, 1);
-		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save",
-		       "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", NULL);
+		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+		       "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel",
+		       "warning", NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 250; i++) {
@@ -129,8 +131,10 @@ static bool wait_state(const char *want, int max_ms)
 static struct gh_rl_check rule(const char *key, int64_t limit, int64_t window_ms,
 			       enum gh_rate_fail on_failure)
 {
-	struct gh_rl_check c = {.limit = limit, .window_ms = window_ms,
-				.on_redis_failure = on_failure, .policy_name = "test"};
+	struct gh_rl_check c = {.limit = limit,
+				.window_ms = window_ms,
+				.on_redis_failure = on_failure,
+				.policy_name = "test"};
 	snprintf(c.key, sizeof c.key, "%s", key);
 	return c;
 }
@@ -526,7 +530,8 @@ static void bench_redis(void **state)
 		double secs = now_s() - t0;
 		printf("redis async path, %d connection(s), 2 submitters x 256 in flight: "
 		       "%.0f checks/s (errors so far %llu)\n",
-		       conns, 2.0 * per_thread / secs, (unsigned long long)ratelimit_redis_errors_total());
+		       conns, 2.0 * per_thread / secs,
+		       (unsigned long long)ratelimit_redis_errors_total());
 	}
 	redis_store_set_pool_size(RL_REDIS_POOL_DEFAULT);
 	ratelimit_stop();
@@ -543,9 +548,8 @@ static void bench_redis(void **state)
 	/* the server's side of it */
 	redisContext *rc = redisConnect("127.0.0.1", redis_port);
 	redisReply *info = redisCommand(rc, "INFO commandstats");
-	const char *line = info && info->type == REDIS_REPLY_STRING
-				   ? strstr(info->str, "cmdstat_evalsha:")
-				   : NULL;
+	const char *line =
+	    info && info->type == REDIS_REPLY_STRING ? strstr(info->str, "cmdstat_evalsha:") : NULL;
 	if (line)
 		printf("%.*s\n", (int)strcspn(line, "\r\n"), line);
 	if (info)
@@ -556,16 +560,16 @@ static void bench_redis(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(starts_up),
-		cmocka_unit_test(exact_limit_with_concurrent_checks),
-		cmocka_unit_test(three_per_ten_seconds_on_redis),
-		cmocka_unit_test(all_or_nothing_on_redis),
-		cmocka_unit_test(counts_live_in_redis),
-		cmocka_unit_test(script_cache_flushed),
-		cmocka_unit_test(redis_killed_falls_back),
-		cmocka_unit_test(redis_restarted_recovers),
-		cmocka_unit_test(stalled_redis_times_out),
-		cmocka_unit_test(bench_redis),
+	    cmocka_unit_test(starts_up),
+	    cmocka_unit_test(exact_limit_with_concurrent_checks),
+	    cmocka_unit_test(three_per_ten_seconds_on_redis),
+	    cmocka_unit_test(all_or_nothing_on_redis),
+	    cmocka_unit_test(counts_live_in_redis),
+	    cmocka_unit_test(script_cache_flushed),
+	    cmocka_unit_test(redis_killed_falls_back),
+	    cmocka_unit_test(redis_restarted_recovers),
+	    cmocka_unit_test(stalled_redis_times_out),
+	    cmocka_unit_test(bench_redis),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
