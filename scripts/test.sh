@@ -61,6 +61,18 @@ python_tests() { # the FastAPI helper (Debian's python3: /usr/bin/python3)
 	count "python helper" "$((ran - fail))" "$fail"
 }
 
+format_check() { # the committed .clang-format is the style
+	if clang-format --dry-run --Werror src/*.c src/*/*.c src/*/*.h tests/unit/*.c fuzz/*.c \
+		>"$log/format.txt" 2>&1; then
+		count format 1 0
+	else
+		head -20 "$log/format.txt"
+		count format 0 1
+	fi
+}
+
+format_check
+
 # 1-2: the normal build
 if [ ! -d build ]; then meson setup build >/dev/null || exit 1; fi
 if ninja -C build >"$log/build.txt" 2>&1; then
