@@ -763,53 +763,51 @@ static void test_file_errors(void **state)
 #define KEY_C "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC-svc"
 #define KEY_D "DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD-env"
 
-static const char
-    access_yaml
-	[] =
-	    "base_url: https://auth.example.com/gh\n"                                       /* 1 */
-	    "login_url: \"HTTPS://Auth.Example.com/sign-in?app=1\"\n"                       /* 2 */
-	    "policies:\n"                                                                   /* 3 */
-	    "  - path: \"/api/v1/*\"\n"                                                     /* 4 */
-	    "    host: \"API.example.com\"\n"                                               /* 5 */
-	    "    methods: [GET, HEAD]\n"                                                    /* 6 */
-	    "    access: public\n"                                                          /* 7 */
-	    "  - {path: \"/internal/*\", access: \"role:admin\"}\n"                         /* 8 */
-	    "  - {path: \"/support/**\", access: \"role:support\"}\n"                       /* 9 */
-	    "  - {path: /text, methods: [POST], access: \"permission:text:process\"}\n"     /* 10 */
-	    "  - {path: /me, access: authenticated}\n"                                      /* 11 */
-	    "  - {path: /maybe, access: optional, host: ~}\n"                               /* 12 */
-	    "  - {path: \"/**\", access: deny}\n"                                           /* 13 */
-	    "roles:\n"                                                                      /* 14 */
-	    "  support: [\"users:read\", \"keys:read\"]\n"                                  /* 15 */
-	    "  analyst:\n"                                                                  /* 16 */
-	    "    - analytics:read\n"                                                        /* 17 */
-	    "    - \"text:*\"\n"                                                            /* 18 */
-	    "  nobody: []\n"                                                                /* 19 */
-	    "  root: [\"*\"]\n"                                                             /* 20 */
-	    "api_keys:\n"                                                                   /* 21 */
-	    "  prefix: \"ak_\"\n"                                                           /* 22 */
-	    "  static:\n"                                                                   /* 23 */
-	    "    - {name: primary, key: \"" KEY_A "\", role: admin}\n"                      /* 24 */
-	    "    - name: ci\n"                                                              /* 25 */
-	    "      key: \"" KEY_B "\"\n"                                                    /* 26 */
-	    "      permissions: [\"text:process\"]\n"                                       /* 27 */
-	    "    - {name: Svc_2, key: \"" KEY_C "\", role: analyst}\n"                      /* 28 */
-	    "rate_limits:\n"                                                                /* 29 */
-	    "  enabled: false\n"                                                            /* 30 */
-	    "  redis_url: \"redis://127.0.0.1:6379/2\"\n"                                   /* 31 */
-	    "  on_redis_failure: open\n"                                                    /* 32 */
-	    "  auth_defaults: false\n"                                                      /* 33 */
-	    "  rules:\n"                                                                    /* 34 */
-	    "    - {name: role-admin, by: role, role: admin, limit: 10000, window: 3600}\n" /* 35 */
-	    "    - {name: per-ip, by: ip, limit: 100, window: 60, path: \"/api/v1/*\","
-	    " scope: forward, on_redis_failure: closed}\n" /* 36 */
-	    "    - name: auth.global\n"                    /* 37 */
-	    "      by: global\n"                           /* 38 */
-	    "      scope: auth\n"                          /* 39 */
-	    "      limit: 1000000000\n"                    /* 40 */
-	    "      window: 31536000\n"                     /* 41 */
-	    "    - {name: support-users, by: user, role: support, scope: all, limit: 5, window: "
-	    "1}\n"; /* 42 */
+static const char access_yaml[] =
+    "base_url: https://auth.example.com/gh\n"                                       /* 1 */
+    "login_url: \"HTTPS://Auth.Example.com/sign-in?app=1\"\n"                       /* 2 */
+    "policies:\n"                                                                   /* 3 */
+    "  - path: \"/api/v1/*\"\n"                                                     /* 4 */
+    "    host: \"API.example.com\"\n"                                               /* 5 */
+    "    methods: [GET, HEAD]\n"                                                    /* 6 */
+    "    access: public\n"                                                          /* 7 */
+    "  - {path: \"/internal/*\", access: \"role:admin\"}\n"                         /* 8 */
+    "  - {path: \"/support/**\", access: \"role:support\"}\n"                       /* 9 */
+    "  - {path: /text, methods: [POST], access: \"permission:text:process\"}\n"     /* 10 */
+    "  - {path: /me, access: authenticated}\n"                                      /* 11 */
+    "  - {path: /maybe, access: optional, host: ~}\n"                               /* 12 */
+    "  - {path: \"/**\", access: deny}\n"                                           /* 13 */
+    "roles:\n"                                                                      /* 14 */
+    "  support: [\"users:read\", \"keys:read\"]\n"                                  /* 15 */
+    "  analyst:\n"                                                                  /* 16 */
+    "    - analytics:read\n"                                                        /* 17 */
+    "    - \"text:*\"\n"                                                            /* 18 */
+    "  nobody: []\n"                                                                /* 19 */
+    "  root: [\"*\"]\n"                                                             /* 20 */
+    "api_keys:\n"                                                                   /* 21 */
+    "  prefix: \"ak_\"\n"                                                           /* 22 */
+    "  static:\n"                                                                   /* 23 */
+    "    - {name: primary, key: \"" KEY_A "\", role: admin}\n"                      /* 24 */
+    "    - name: ci\n"                                                              /* 25 */
+    "      key: \"" KEY_B "\"\n"                                                    /* 26 */
+    "      permissions: [\"text:process\"]\n"                                       /* 27 */
+    "    - {name: Svc_2, key: \"" KEY_C "\", role: analyst}\n"                      /* 28 */
+    "rate_limits:\n"                                                                /* 29 */
+    "  enabled: false\n"                                                            /* 30 */
+    "  redis_url: \"redis://127.0.0.1:6379/2\"\n"                                   /* 31 */
+    "  on_redis_failure: open\n"                                                    /* 32 */
+    "  auth_defaults: false\n"                                                      /* 33 */
+    "  rules:\n"                                                                    /* 34 */
+    "    - {name: role-admin, by: role, role: admin, limit: 10000, window: 3600}\n" /* 35 */
+    "    - {name: per-ip, by: ip, limit: 100, window: 60, path: \"/api/v1/*\","
+    " scope: forward, on_redis_failure: closed}\n" /* 36 */
+    "    - name: auth.global\n"                    /* 37 */
+    "      by: global\n"                           /* 38 */
+    "      scope: auth\n"                          /* 39 */
+    "      limit: 1000000000\n"                    /* 40 */
+    "      window: 31536000\n"                     /* 41 */
+    "    - {name: support-users, by: user, role: support, scope: all, limit: 5, window: "
+    "1}\n"; /* 42 */
 
 static void test_access_sections_yaml(void **state)
 {
