@@ -455,10 +455,15 @@ int http_server_start(const struct gh_config *cfg, gh_route_lookup lookup)
 	    cfg->http_threads > 0 ? cfg->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
+	/* the pool size is given only when there is a pool: MHD warns otherwise */
+	struct MHD_OptionItem pool[] = {
+	    {MHD_OPTION_THREAD_POOL_SIZE, threads, NULL},
+	    {MHD_OPTION_END, 0, NULL},
+	};
 	srv.daemon = MHD_start_daemon(
 	    flags, (uint16_t)cfg->listen_port, NULL, NULL, on_access, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &addr.sa,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+	    MHD_OPTION_ARRAY, threads > 1 ? pool : pool + 1, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)cfg->connection_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)(cfg->max_header_bytes * 2 + 8192), MHD_OPTION_NOTIFY_COMPLETED, on_completed,
