@@ -368,18 +368,6 @@ static void add_user(const struct gh_user *u, void *ctx)
 	json_array_append_new(ctx, json_user(u));
 }
 
-static int query_int(struct gh_request *req, const char *name, int dflt, int max)
-{
-	const char *v = req_query(req, name);
-	if (!v || !*v)
-		return dflt;
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (*end || n < 0)
-		return -1;
-	return n > max ? max : (int)n;
-}
-
 static void h_list_users(struct gh_request *req)
 {
 	struct gh_error err = {0};
@@ -396,8 +384,8 @@ static void h_list_users(struct gh_request *req)
 	    .filter_value = req_query(req, "filterValue"),
 	    .filter_op = req_query(req, "filterOperator"),
 	    .sort_by = req_query(req, "sortBy"),
-	    .limit = query_int(req, "limit", 100, 1000),
-	    .offset = query_int(req, "offset", 0, 1 << 30),
+	    .limit = req_query_uint(req, "limit", 100, 1000),
+	    .offset = req_query_uint(req, "offset", 0, 1 << 30),
 	};
 	const char *dir = req_query(req, "sortDirection");
 	q.sort_desc = dir && strcmp(dir, "desc") == 0;
@@ -482,12 +470,6 @@ static bool has_permission(struct gh_request *req, json_t *body, struct gh_error
 	resp_json(req, 200, json_pack("{s:n, s:b}", "error", "success", ok));
 	return true;
 }
-
-#define BODY_ROUTE(name, fn)                                                                       \
-	static void name(struct gh_request *req)                                                   \
-	{                                                                                          \
-		run_with_body(req, 0, fn);                                                         \
-	}
 
 BODY_ROUTE(h_create_user, create_user)
 BODY_ROUTE(h_update_user, update_user)

@@ -379,18 +379,6 @@ static void add_key(const struct gh_apikey *k, void *ctx)
 	json_array_append_new(l->array, key_row_json(k));
 }
 
-static int query_int(struct gh_request *req, const char *name, int dflt, int max)
-{
-	const char *v = req_query(req, name);
-	if (!v || !*v)
-		return dflt;
-	char *end;
-	long n = strtol(v, &end, 10);
-	if (*end || n < 0)
-		return -1;
-	return n > max ? max : (int)n;
-}
-
 static void h_list_keys(struct gh_request *req)
 {
 	struct gh_error err = {0};
@@ -404,8 +392,8 @@ static void h_list_keys(struct gh_request *req)
 			  "[query.organizationId] Organization-owned keys are not supported yet");
 		return;
 	}
-	int limit = query_int(req, "limit", 100, 1000),
-	    offset = query_int(req, "offset", 0, 1 << 30);
+	int limit = req_query_uint(req, "limit", 100, 1000),
+	    offset = req_query_uint(req, "offset", 0, 1 << 30);
 	if (limit < 0 || offset < 0) {
 		resp_fail(req, 400, "VALIDATION_ERROR", "[query.limit] Invalid number");
 		return;
@@ -602,12 +590,6 @@ static bool verify_key(struct gh_request *req, json_t *body, struct gh_error *er
 		verify_rate_checked(vp, &res);
 	return true;
 }
-
-#define BODY_ROUTE(name, fn)                                                                       \
-	static void name(struct gh_request *req)                                                   \
-	{                                                                                          \
-		run_with_body(req, 0, fn);                                                         \
-	}
 
 BODY_ROUTE(h_create_key, create_key)
 BODY_ROUTE(h_update_key, update_key)

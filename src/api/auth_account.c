@@ -353,12 +353,6 @@ static bool reset_password(struct gh_request *req, json_t *body, struct gh_error
 	return true;
 }
 
-#define BODY_ROUTE(name, fn)                                                                       \
-	static void name(struct gh_request *req)                                                   \
-	{                                                                                          \
-		run_with_body(req, 0, fn);                                                         \
-	}
-
 BODY_ROUTE(h_revoke_session, revoke_session)
 BODY_ROUTE(h_revoke_sessions, revoke_sessions)
 BODY_ROUTE(h_revoke_other_sessions, revoke_other_sessions)

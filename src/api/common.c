@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 bool fail_unauthorized(struct gh_error *err)
@@ -101,4 +102,16 @@ void run_with_body(struct gh_request *req, unsigned flags, gh_body_handler fn)
 	json_decref(body);
 	if (error_is_set(&err))
 		resp_error(req, &err);
+}
+
+int req_query_uint(struct gh_request *req, const char *name, int dflt, int max)
+{
+	const char *v = req_query(req, name);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end || n < 0 || v[0] == '-' || v[0] == '+' || v[0] == ' ')
+		return -1;
+	return n > max ? max : (int)n;
 }

@@ -42,4 +42,15 @@ typedef bool (*gh_body_handler)(struct gh_request *req, json_t *body, struct gh_
  * the handler, and the error answer if any step refused. */
 void run_with_body(struct gh_request *req, unsigned flags, gh_body_handler fn);
 
+/* Defines `static void name(struct gh_request *)` running fn in that frame. */
+#define BODY_ROUTE(name, fn)                                                                       \
+	static void name(struct gh_request *req)                                                   \
+	{                                                                                          \
+		run_with_body(req, 0, fn);                                                         \
+	}
+
+/* A non-negative integer query parameter: dflt when absent, capped at max,
+ * -1 when it is not a plain number. */
+int req_query_uint(struct gh_request *req, const char *name, int dflt, int max);
+
 #endif
