@@ -27,6 +27,9 @@
 
 #define SHARDS 64
 #define NEGATIVE_TTL_MS 30000
+/* Unknown keys are remembered only up to this many at a time: random keys
+ * from an attacker must not grow memory without bound. */
+#define NEGATIVE_MAX 65536
 #define KEY_RANDOM_BYTES 32
 #define DAY_MS 86400000LL
 
@@ -70,6 +73,7 @@ static struct {
 	uint8_t hmac_key[32];
 	struct shard shards[SHARDS];
 	atomic_uint epoch;
+	atomic_int negatives; /* negative entries alive */
 	pthread_t flusher;
 	bool flusher_running;
 	pthread_mutex_t stop_mu;
@@ -150,6 +154,8 @@ static void insert_locked(struct shard *s, struct entry *e)
 
 static void entry_free(struct entry *e)
 {
+	if (e->negative)
+		atomic_fetch_sub(&K.negatives, 1);
 	free(e->owner_email);
 	free(e->owner_name);
 	free(e->perms);
@@ -263,11 +269,38 @@ static struct entry *entry_from_row(const uint8_t h[32], const struct gh_apikey 
 
 /* ---- init / flush ---- */
 
+/* Frees negative entries past their time (they are otherwise dropped only
+ * when the same key comes again). */
+static void sweep_negatives(void)
+{
+	int64_t now = clock_now_ms();
+	for (int i = 0; i < SHARDS; i++) {
+		struct shard *s = &K.shards[i];
+		pthread_mutex_lock(&s->mu);
+		for (size_t b = 0; b < s->n_buckets; b++) {
+			for (struct entry *e = s->buckets[b], *next; e; e = next) {
+				next = e->next;
+				if (e->negative && e->negative_until <= now) {
+					unlink_locked(s, e);
+					entry_free(e);
+				}
+			}
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
 static void *flusher_main(void *unused)
 {
 	(void)unused;
+	unsigned ticks = 0;
 	pthread_mutex_lock(&K.stop_mu);
 	while (!K.stopping) {
+		if (++ticks % 30 == 0 && atomic_load(&K.negatives) > 0) {
+			pthread_mutex_unlock(&K.stop_mu);
+			sweep_negatives();
+			pthread_mutex_lock(&K.stop_mu);
+		}
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
@@ -545,11 +578,17 @@ static int load_entry(const char *key, const uint8_t h[32], unsigned epoch)
 	if (rc == GH_STORE_OK) {
 		e = entry_from_row(h, row, owner);
 	} else if (rc == GH_STORE_NOT_FOUND) {
+		if (atomic_load(&K.negatives) >= NEGATIVE_MAX) {
+			free(row);
+			free(owner);
+			return 1; /* unknown, and not remembered: the caller answers "invalid" */
+		}
 		e = calloc(1, sizeof *e);
 		if (e) {
 			memcpy(e->h, h, 32);
 			e->negative = true;
 			e->negative_until = clock_now_ms() + NEGATIVE_TTL_MS;
+			atomic_fetch_add(&K.negatives, 1);
 		}
 	}
 	free(row);
@@ -594,8 +633,14 @@ static bool verify_hashed(const char *key, const uint8_t h[32], const char *cons
 			return ok;
 		}
 		pthread_mutex_unlock(&s->mu);
-		if (attempt == 0 && load_entry(key, h, epoch) != 0)
-			return error_set(err, 503, "SERVICE_UNAVAILABLE", "Key store unavailable");
+		if (attempt == 0) {
+			int loaded = load_entry(key, h, epoch);
+			if (loaded < 0)
+				return error_set(err, 503, "SERVICE_UNAVAILABLE",
+						 "Key store unavailable");
+			if (loaded > 0)
+				return error_set(err, 401, "INVALID_API_KEY", "Invalid API key.");
+		}
 	}
 	/* invalidated while loading: answer from the store next time */
 	return error_set(err, 401, "INVALID_API_KEY", "Invalid API key.");

@@ -266,8 +266,12 @@ static enum MHD_Result dispatch(struct gh_request *req)
 		}
 		return MHD_YES;
 	}
+	req->in_handler = true;
 	req->route->fn(req);
-	if (req->state == ST_WORKING) /* the handler deferred: req_complete() resumes */
+	/* Deferred: the answer may even be complete already (the callback ran on
+	 * another thread), but it is queued only on MHD's next call, after the
+	 * resume — never from here, while the connection is suspended. */
+	if (req->deferred)
 		return MHD_YES;
 	return queue(req);
 }
@@ -288,7 +292,8 @@ static enum MHD_Result run_request(struct gh_request *req)
 
 void req_defer(struct gh_request *req)
 {
-	req->state = req->state == ST_RECEIVING ? ST_CHECKING : ST_WORKING;
+	req->deferred = true;
+	req->state = req->in_handler ? ST_WORKING : ST_CHECKING;
 	MHD_suspend_connection(req->conn);
 }
 

@@ -99,6 +99,8 @@ struct gh_request {
 	/* framework state (server.c only) */
 	int state;
 	bool body_overflow;
+	bool in_handler; /* the handler (not a precheck) is running */
+	bool deferred;   /* req_defer was called; the answer comes after a resume */
 	size_t body_cap;
 	struct gh_arena_block *arena;
 	void *handler_ctx; /* handlers may park per-request state here (arena memory) */
