@@ -144,7 +144,8 @@ static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind,
 	const char *ident_in, *password, *callback;
 	bool remember;
 	const char *ident_field = kind == LOGIN_EMAIL ? "email" : "username";
-	if (!body_string(body, ident_field, true, 256, &ident_in, err) ||
+	if (!body_string(body, ident_field, true, kind == LOGIN_EMAIL ? GH_EMAIL_MAX : 64,
+			 &ident_in, err) ||
 	    !body_string(body, "password", true, 4096, &password, err) ||
 	    !body_string(body, "callbackURL", false, 2048, &callback, err) ||
 	    !body_bool(body, "rememberMe", true, &remember, err))

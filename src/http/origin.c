@@ -75,8 +75,10 @@ static bool pattern_match(const char *pattern, const char *origin)
 	if (!star)
 		return false;
 	const char *host = strstr(origin, "://") + 3;
-	if (star == pattern) /* "*.example.com": any scheme */
-		return wildcard_host_match(host, star + 2);
+	if (star == pattern) /* "*.example.com": http or https only (never javascript:) */
+		return (strncmp(origin, "http://", 7) == 0 ||
+			strncmp(origin, "https://", 8) == 0) &&
+		       wildcard_host_match(host, star + 2);
 	/* scheme-qualified wildcard: the scheme must match too */
 	size_t scheme_len = (size_t)(star - pattern);
 	if (strncmp(pattern, origin, scheme_len) != 0)
@@ -126,12 +128,12 @@ bool origin_check_callback(const char *url, const char *code, struct gh_error *e
 {
 	if (!url || !*url)
 		return true;
+	for (const char *p = url; *p; p++) /* CR/LF would end up in a Location header */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return error_set(err, 403, code, "Invalid callbackURL");
 	if (url[0] == '/') {
 		if (url[1] == '/' || url[1] == '\\')
 			return error_set(err, 403, code, "Invalid callbackURL");
-		for (const char *p = url; *p; p++)
-			if ((unsigned char)*p < 0x20)
-				return error_set(err, 403, code, "Invalid callbackURL");
 		return true;
 	}
 	if (origin_is_trusted(url))

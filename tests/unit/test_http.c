@@ -16,6 +16,7 @@
 #include "auth/validate.h"
 #include "http/clientip.h"
 #include "http/cookie.h"
+#include "http/origin.h"
 
 static const char secret[] = "test-secret-that-is-long-enough-0123";
 static const char token[] = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
@@ -125,6 +126,29 @@ static void email_and_username_rules(void **state)
 	assert_int_equal(err.status, 422);
 }
 
+static void trusted_origins_and_callbacks(void **state)
+{
+	(void)state;
+	char *patterns[] = {"http://localhost:3000", "https://*.example.com", "*.trusted.org"};
+	assert_int_equal(origin_init("http://127.0.0.1:8080", patterns, 3), 0);
+	assert_true(origin_is_trusted("http://127.0.0.1:8080/x"));
+	assert_true(origin_is_trusted("http://localhost:3000"));
+	assert_true(origin_is_trusted("https://app.example.com/cb"));
+	assert_false(origin_is_trusted("http://app.example.com")); /* scheme pinned */
+	assert_false(origin_is_trusted("https://example.com.evil.net"));
+	assert_false(origin_is_trusted("https://evil.com\\.example.com")); /* browsers: evil.com */
+	assert_false(origin_is_trusted("https://user@app.example.com"));
+	assert_true(origin_is_trusted("https://a.trusted.org"));
+	assert_false(origin_is_trusted("javascript://a.trusted.org/%0aalert(1)"));
+	struct gh_error err = {0};
+	assert_true(origin_check_callback("/dashboard", "INVALID_CALLBACK_URL", &err));
+	assert_false(origin_check_callback("//evil.net", "INVALID_CALLBACK_URL", &err));
+	assert_false(origin_check_callback("https://app.example.com/\r\nSet-Cookie: x",
+					   "INVALID_CALLBACK_URL", &err));
+	assert_string_equal(err.code, "INVALID_CALLBACK_URL");
+	assert_false(origin_check_callback("https://evil.net/", "INVALID_CALLBACK_URL", &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +158,7 @@ int main(void)
 	    cmocka_unit_test(set_cookie_attributes),
 	    cmocka_unit_test(client_ip_through_proxies),
 	    cmocka_unit_test(email_and_username_rules),
+	    cmocka_unit_test(trusted_origins_and_callbacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
