@@ -74,10 +74,17 @@ static void check_callback(const char *url, bool trusted)
 		} else if (url[0]) {
 			FUZZ_CHECK(trusted);
 		}
+		for (const char *p = url; *p; p++)
+			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
 	} else {
 		FUZZ_CHECK(err.status == 403 && err.code == code);
 		FUZZ_CHECK(memchr(err.message, 0, sizeof err.message) != NULL);
-		FUZZ_CHECK(url[0] == '/' || !trusted);
+		bool has_control = false;
+		for (const char *p = url; *p; p++)
+			has_control |= (unsigned char)*p < 0x20 || *p == 0x7f;
+		/* refused: relative, untrusted, or carrying a control character
+		 * (which would end up in a Location header) */
+		FUZZ_CHECK(url[0] == '/' || !trusted || has_control);
 	}
 }
 
