@@ -24,11 +24,9 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH_DIR/.." && pwd)
-BIN=${GATEHOUSE_BIN:-$ROOT/build/gatehouse}
-DURATION=${BENCH_DURATION:-10}
-WARMUP=${BENCH_WARMUP:-2}
-RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$BENCH_DIR/lib.sh"
+MEASURE_THREADS=1 OTHER_SUBTRACT_SELF=1
 N_KEYS=${BENCH_KEYS:-1000000}
 N_PROBE=${BENCH_PROBE_KEYS:-200}
 N_FILL=${BENCH_FILL_KEYS:-200000}
@@ -38,323 +36,38 @@ GEN=$BENCH_DIR/gen-apikeys.py
 PROBE=$BENCH_DIR/probe-keys.js
 COMMAND_LINE="$0${*:+ $*}"
 
-EMAIL=bench@example.com
-PASSWORD='a-long-bench-password-1'
-SIGNUP_BODY="{\"name\":\"Bench\",\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 ORIG_URI=/mcp/x
 ORIG_HDR="X-Original-URI: $ORIG_URI"
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-for tool in wrk nginx taskset curl getconf awk node python3 sqlite3 redis-cli; do
-	command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed"
-done
+require_tools wrk nginx taskset curl getconf awk node python3 sqlite3 redis-cli
 [[ -x $REDIS_SERVER ]] || die "$REDIS_SERVER not found (Debian: apt-get install redis-server)"
-[[ -x $BIN ]] || die "$BIN not found; build first: meson setup build && ninja -C build"
+check_bin
 for f in "$KEYS_LUA" "$GEN" "$PROBE"; do [[ -r $f ]] || die "$f missing"; done
-[[ $DURATION =~ ^[0-9]+$ && $DURATION -ge 1 ]] || die "BENCH_DURATION must be a positive integer"
-[[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer"
+check_timing
 for v in N_KEYS N_PROBE N_FILL; do [[ ${!v} =~ ^[0-9]+$ && ${!v} -ge 1 ]] || die "$v must be a positive integer"; done
 ((N_PROBE + N_FILL <= N_KEYS)) || die "BENCH_PROBE_KEYS + BENCH_FILL_KEYS must not exceed BENCH_KEYS"
-NCPU=$(getconf _NPROCESSORS_ONLN)
-((NCPU >= 2)) || die "need at least 2 cores (have $NCPU)"
+check_cores
 
 # This shell and every helper it starts run on core 1, next to wrk; the
 # servers are started with `taskset -c 0`, which overrides it.
 taskset -cp 1 $$ >/dev/null || die "cannot pin the bench shell to core 1"
 
-CLK_TCK=$(getconf CLK_TCK)
-LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-fabench.XXXXXX")
-PIDS=()
-# Run a private copy, so that a rebuild of build/gatehouse during the bench
-# (other people work in this tree) cannot mix two binaries in one report.
-BIN_RUN=$TMP/gatehouse
-cp "$BIN" "$BIN_RUN"
-BIN_SHA=$(sha256sum "$BIN_RUN" | cut -c1-12)
-BIN_MTIME=$(date -u -r "$BIN" '+%Y-%m-%d %H:%M:%S UTC')
-GIT_REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-GIT_DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " + uncommitted changes" || true)
-
-cleanup() {
-	local rc=$? pid i
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
-	if [[ ${BENCH_KEEP_TMP:-0} == 1 ]]; then
-		log "temporary files kept in $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-forget_pid() { # removes $1 from PIDS
-	local keep=() p
-	for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
-	PIDS=(${keep[@]+"${keep[@]}"})
-}
-
-stop_pid() { # TERM, wait up to 5 s, KILL
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-	forget_pid "$pid"
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-	local p i
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + RANDOM % 40000))
-		port_in_use "$p" || { echo "$p"; return 0; }
-	done
-	die "no free port found"
-}
-
-wait_http() { # url pid label
-	local i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$2" 2>/dev/null || die "$3 exited during start-up (see log below)"$'\n'"$(tail -n 20 "$TMP/$3.log" 2>/dev/null)"
-		curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	die "$3 did not answer $1 within 10 s"
-}
-
-# CPU time (user+system, all threads) of a process, in clock ticks.
-cpu_ticks() {
-	local line rest
-	read -r line <"/proc/$1/stat"
-	rest=${line##*) } # fields from 3 (state) on; comm may contain spaces
-	# shellcheck disable=SC2086
-	set -- $rest
-	echo $((${12} + ${13})) # fields 14 (utime) and 15 (stime)
-}
-cpu_ticks_sum() { local t=0 p; for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
+bench_setup gatehouse-fabench
+idle_check
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# "tid name ticks" for every thread of a process.
-thread_ticks() {
-	local t line rest comm
-	for t in /proc/"$1"/task/*; do
-		{ read -r line <"$t/stat" && read -r comm <"$t/comm"; } 2>/dev/null || continue
-		rest=${line##*) }
-		# shellcheck disable=SC2086
-		set -- $rest
-		printf '%s %s %s\n' "${t##*/}" "${comm// /_}" "$((${12} + ${13}))"
-	done
-}
-# Threads that used ≥ 3 % of the process's CPU between two thread_ticks
-# snapshots: "name(tid) NN%, …" as shares of one core over <seconds>.
-thread_share() { # before after seconds
-	awk -v hz="$CLK_TCK" -v d="$3" '
-	NR == FNR { t0[$1] = $3; next }
-	{ dt = $3 - (($1 in t0) ? t0[$1] : 0); tot += dt; name[$1] = $2; v[$1] = dt }
-	END {
-		for (id in v) if (tot > 0 && v[id] / tot >= 0.03) {
-			printf "%s%s(%s) %.0f%%", sep, name[id], id, 100 * v[id] / hz / d; sep = ", " }
-	}' "$1" "$2"
-}
-
-# Background load: CPU the machine spent in user+nice+system+irq+softirq
-# (/proc/stat, all CPUs) during a measured run, minus what the bench itself
-# used (the servers and Redis — passed in —, and wrk and helpers, which are
-# this shell's reaped children: cutime+cstime of $$), as % of one core. Also
-# reports steal (time the hypervisor took away).
-sys_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $9 }' /proc/stat; }
-self_child_ticks() {
-	local line rest
-	read -r line <"/proc/$$/stat"
-	rest=${line##*) }
-	# shellcheck disable=SC2086
-	set -- $rest
-	echo $((${14} + ${15}))
-}
-other_begin() { read -r OB_SYS OB_STEAL < <(sys_ticks); OB_CHILD=$(self_child_ticks); OB_SELF=$(cpu_ticks $$); }
-other_end() { # <ticks used by our own live processes during the window> <seconds>
-	local sys steal child self
-	child=$(self_child_ticks)
-	self=$(cpu_ticks $$)
-	read -r sys steal < <(sys_ticks)
-	M_OTHER=$(awk -v t="$((sys - OB_SYS - (child - OB_CHILD) - (self - OB_SELF) - $1))" -v hz="$CLK_TCK" -v d="$2" \
-		'BEGIN { v = 100 * t / hz / d; if (v < 0) v = 0; printf "%.0f%%", v }')
-	M_STEAL=$(awk -v t="$((steal - OB_STEAL))" -v hz="$CLK_TCK" -v d="$2" 'BEGIN { printf "%.0f%%", 100 * t / hz / d }')
-	OTHER_LOG+=("$M_LABEL: background ${M_OTHER}, steal ${M_STEAL}")
-	if awk -v v="${M_OTHER%\%}" -v s="${M_STEAL%\%}" 'BEGIN { exit !(v + 0 > 5 || s + 0 > 5) }'; then
-		NOISY+=("$M_LABEL (background ${M_OTHER} of a core, steal ${M_STEAL})")
-	fi
-}
-OTHER_LOG=() NOISY=() ODD=()
-
-# Before anything starts: how busy is the machine already (2 s sample)?
-read -r PRE_SYS _ < <(sys_ticks)
-sleep 2
-read -r POST_SYS _ < <(sys_ticks)
-IDLE_CHECK=$(awk -v t="$((POST_SYS - PRE_SYS))" -v hz="$CLK_TCK" 'BEGIN { printf "%.0f%%", 100 * t / hz / 2 }')
-if awk -v v="${IDLE_CHECK%\%}" 'BEGIN { exit !(v + 0 > 5) }'; then
-	log "warning: the machine is already busy (${IDLE_CHECK} of a core in use before the bench); figures will be noisy"
-	NOISY+=("before the start (${IDLE_CHECK} of a core already in use)")
-fi
-
-# Converts a wrk duration (e.g. 812.00us, 1.23ms, 2.01s, 1.50m) to ms.
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-		if (u == "us") n /= 1000; else if (u == "ms") n = n; else if (u == "s") n *= 1000;
-		else if (u == "m") n *= 60000; else if (u == "h") n *= 3600000; else n = -1
-		printf "%.3f", n }'
-}
-
-# Field extraction from a wrk --latency output file.
-wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
-wrk_requests() { awk '/ requests in / {print $1}' "$1"; }
-wrk_p99_ms() { local v; v=$(awk '$1 == "99%" {print $2}' "$1"); [[ -n $v ]] && to_ms "$v" || echo "?"; }
-wrk_non2xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f = 1} END {if (!f) print 0}' "$1"; }
-wrk_sockerr() { awk -F': ' '/Socket errors:/ {print $2; f = 1} END {if (!f) print "none"}' "$1"; }
-lua_val() { awk -v k="$2" '$1 == k {print $2; f = 1} END {if (!f) print 0}' "$1"; }
 # Fields of probe-keys.js's one-line JSON.
 jnum() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" "$1"; }
 jstatuses() { sed -n 's/.*"statuses":{\([^}]*\)}.*/\1/p' "$1" | tr -d '"' | sed 's/:/×/g; s/,/, /g'; }
 
-WRK_LOG=() # "label|command" of every measured run, for RESULTS.md
-
-# Joins arguments into a readable shell command line for the report: the
-# session token and the API key are replaced by <token>/<key>, bench paths
-# made relative, arguments with spaces single-quoted.
-shell_join() {
-	local a words=()
-	for a in "$@"; do
-		[[ -n ${COOKIE:-} ]] && a=${a//"$COOKIE"/<token>}
-		[[ -n ${API_KEY:-} ]] && a=${a//"$API_KEY"/<key>}
-		a=${a//"$BENCH_DIR"/bench}
-		a=${a//"$TMP"/\$TMP}
-		if [[ $a == *[[:space:]]* ]]; then words+=("'$a'"); else words+=("$a"); fi
-	done
-	echo "${words[*]}"
-}
-
-# run_wrk <out-file> <duration> <wrk args...>: wrk pinned to core 1.
-run_wrk() {
-	local out=$1 d=$2
-	shift 2
-	taskset -c 1 wrk -t1 -d"${d}s" --latency "$@" >"$out" 2>&1 || {
-		cat "$out" >&2
-		die "wrk failed: wrk -t1 -d${d}s --latency $*"
-	}
-}
-
-warmup() { # <wrk args...>
-	((WARMUP > 0)) || return 0
-	run_wrk "$TMP/warmup.out" "$WARMUP" "$@"
-}
-
-alive_or_die() { # pid label
-	kill -0 "$1" 2>/dev/null && return 0
-	log "$2 (pid $1) is gone; last lines of its stderr:"
-	tail -n 30 "$TMP/$2.log" >&2 || true
-	die "$2 crashed during the bench"
-}
-
-# measure <out> <label> <pids-for-cpu...> -- <wrk args>: warm-up, then the
-# measured run with CPU accounting. Sets M_CPU_US (CPU µs of the given
-# processes in total) and M_THREADS (per-thread CPU of the first pid).
-measure() {
-	local out=$1 label=$2 pids=() t0 t1
-	shift 2
-	while [[ $1 != -- ]]; do pids+=("$1"); shift; done
-	shift
-	log "$label: warm-up ${WARMUP}s"
-	warmup "$@"
-	log "$label: measuring ${DURATION}s"
-	M_LABEL=$label
-	thread_ticks "${pids[0]}" >"$TMP/threads.before"
-	other_begin
-	t0=$(cpu_ticks_sum "${pids[@]}")
-	run_wrk "$out" "$DURATION" "$@"
-	t1=$(cpu_ticks_sum "${pids[@]}")
-	other_end "$((t1 - t0))" "$DURATION"
-	thread_ticks "${pids[0]}" >"$TMP/threads.after"
-	M_THREADS=$(thread_share "$TMP/threads.before" "$TMP/threads.after" "$DURATION")
-	M_CPU_US=$(((t1 - t0) * 1000000 / CLK_TCK))
-	WRK_LOG+=("$label|${WRK_ENV_NOTE:-}taskset -c 1 wrk -t1 -d${DURATION}s --latency $(shell_join "$@")")
-}
-
-per_req() { awk -v c="$1" -v n="$2" 'BEGIN { if (n > 0) printf "%.1f", c / n; else printf "n/a" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else printf "n/a" }'; }
-fmt_rps() { awk -v r="$1" 'BEGIN { printf "%.0f", r }'; }
-err_cell() { # <wrk out>
-	local n s
-	n=$(wrk_non2xx "$1")
-	s=$(wrk_sockerr "$1")
-	if [[ $n == 0 && $s == none ]]; then echo "0"; else echo "non-2xx: $n; socket errors: $s"; fi
-}
-
-# Results: one row per wrk scenario. Arrays indexed by row.
-R_NAME=() R_RPS=() R_P99=() R_CPU=() R_RATIO=() R_ERR=() R_BG=()
-add_row() { R_NAME+=("$1"); R_RPS+=("$2"); R_P99+=("$3"); R_CPU+=("$4"); R_RATIO+=("$5"); R_ERR+=("$6"); R_BG+=("${7:-$M_OTHER}"); }
-THREAD_NOTES=()
+ODD=() THREAD_NOTES=()
 
 # ---------------------------------------------------------------- nginx
-NGINX_PORT=$(free_port)
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    # wrk keeps its connections open; nginx's default (1000) would make it
-    # reconnect every 1000 requests, which gatehouse does not do.
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        location / { return 200 "ok"; }
-    }
-}
-EOF
-taskset -c 0 nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log" \
-	>"$TMP/nginx.log" 2>&1 &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
-NGINX_URL=http://127.0.0.1:$NGINX_PORT/
-wait_http "$NGINX_URL" "$NGINX_PID" nginx
-NGINX_PROCS=("$NGINX_PID")
-for child in $(cat "/proc/$NGINX_PID/task/$NGINX_PID/children" 2>/dev/null); do NGINX_PROCS+=("$child"); done
-log "nginx on $NGINX_URL (pids ${NGINX_PROCS[*]}, core 0)"
+start_nginx
 
 # ------------------------------------------------------------ gatehouse
-GH_DATA=$TMP/gatehouse-data
-mkdir -p "$GH_DATA"
-GH_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
-[[ ${#GH_SECRET} -eq 64 ]] || die "could not generate a secret"
+gatehouse_data
 GH_DB=$GH_DATA/gatehouse.db
 
 POLICY_YAML='policies:
@@ -423,14 +136,7 @@ start_gatehouse "$TMP/plain.yaml" gatehouse
 START_EMPTY_MS=$GH_START_MS
 
 # ------------------------------------------- user, session cookie, API key
-curl -sS --max-time 30 -D "$TMP/signup.headers" -o "$TMP/signup.body" \
-	-H 'Content-Type: application/json' --data "$SIGNUP_BODY" \
-	-w '%{http_code}' "$GH_URL/api/auth/sign-up/email" >"$TMP/signup.code"
-[[ $(cat "$TMP/signup.code") == 200 ]] || die "sign-up returned $(cat "$TMP/signup.code"): $(cat "$TMP/signup.body")"
-COOKIE=$(tr -d '\r' <"$TMP/signup.headers" |
-	sed -n 's/^[Ss]et-[Cc]ookie: *better-auth\.session_token=\([^;]*\).*/\1/p' | head -n 1)
-[[ -n $COOKIE ]] || die "no better-auth.session_token cookie in the sign-up response"
-COOKIE_HDR="Cookie: better-auth.session_token=$COOKIE"
+sign_up
 
 # Cookie-authenticated POSTs need an Origin the server trusts (its base URL,
 # derived from the listen address).
@@ -668,7 +374,6 @@ fa_check "API key at the end" "$KEY_HDR"
 stop_pid "$GH_PID"
 
 # ------------------------------------------------------------- report
-verdict() { awk -v ok="$1" 'BEGIN { print (ok ? "PASS" : "FAIL") }'; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a != "?" && a + 0 >= b + 0) }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a != "?" && a + 0 <= b + 0) }'; }
 clean() { [[ $1 == 0 ]] && echo 1 || echo 0; }
@@ -690,13 +395,7 @@ RR_OVER_WALL=$(awk -v a="$RR_RPS" -v b="$FK_RPS" 'BEGIN { printf "%+.2f", 1e6 / 
 G3A=$(verdict "$(both "$(ge "$RM_KEEP" 0.9)" "$(clean "$RM_ERR")")")
 G3B=$(verdict "$(both "$(ge "$RR_PER_CORE" 50000)" "$(clean "$RR_ERR")")")
 
-TABLE=$(
-	echo "| scenario | req/s | p99 | CPU µs/req (server) | ratio to nginx req/s | errors | background CPU |"
-	echo "|---|---:|---:|---:|---:|---|---:|"
-	for i in "${!R_NAME[@]}"; do
-		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${R_NAME[$i]}" "${R_RPS[$i]}" "${R_P99[$i]}" "${R_CPU[$i]}" "${R_RATIO[$i]}" "${R_ERR[$i]}" "${R_BG[$i]}"
-	done
-)
+TABLE=$(results_table)
 GOALS=$(
 	echo "- 1. forward-auth with an API key ≥ 0.8× nginx req/s: **$G1A** (${FK_RATIO}×$(errnote "$FK_ERR")); p99 ≤ 1 ms at 64 connections: **$G1B** ($FK_P99 ms); CPU $FK_CPU µs/req"
 	echo "- 2. forward-auth with a session cookie ≥ 0.8× nginx req/s: **$G2A** (${FS_RATIO}×$(errnote "$FS_ERR")); p99 ≤ 1 ms: **$G2B** ($FS_P99 ms); CPU $FS_CPU µs/req"
@@ -735,16 +434,13 @@ server_stderr() {
 STDERR_LINES=$(server_stderr | head -n 40)
 POOL_NOTICES=$(cat "$TMP"/gatehouse*.log | grep -c 'specified for thread pool size, is ignored' || true)
 
-GH_VERSION=$("$BIN_RUN" version 2>&1 | head -n 1)
-NGINX_VERSION=$(nginx -v 2>&1 | head -n 1)
-WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | sed 's/ Copyright.*//' || true)
-CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+collect_versions
 
 REPORT=$(
 	echo "## Forward-auth run $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo
-	echo "- kernel: \`$(uname -r)\`; CPU: $CPU_MODEL; $NCPU cores online; load average at start: $LOADAVG_START; CPU in use before start: $IDLE_CHECK of a core (other load on the machine skews every figure)"
-	echo "- gatehouse: \`$GH_VERSION\`, binary ${BIN#"$ROOT"/} built $BIN_MTIME, sha256 $BIN_SHA… (tree at start: git $GIT_REV$GIT_DIRTY); nginx: \`$NGINX_VERSION\`; wrk: \`$WRK_VERSION\`; Redis: \`$REDIS_VERSION\`; node \`$(node --version)\`; \`$(python3 --version 2>&1)\`; sqlite3 \`$(sqlite3 --version | cut -d' ' -f1)\`"
+	report_machine
+	echo "$(report_versions); Redis: \`$REDIS_VERSION\`; node \`$(node --version)\`; \`$(python3 --version 2>&1)\`; sqlite3 \`$(sqlite3 --version | cut -d' ' -f1)\`"
 	echo "- gatehouse settings: \`$GH_ENV_TEXT\`, SQLite, cookie cache off; config \`$(tr '\n' ' ' <"$TMP/plain.yaml" | tr -s ' ')\`; rule runs add \`$(tr '\n' ' ' <"$TMP/rule-memory.yaml" | sed 's/^.*rate_limits:/rate_limits:/' | tr -s ' ')\` (Redis run: plus \`redis_url: redis://127.0.0.1:<port>\`)"
 	echo "- Redis: \`$(shell_join "$REDIS_SERVER" --port "<port>" --bind 127.0.0.1 --save "''" --appendonly no)\`, pinned with \`taskset -c 1\`, i.e. **on the same core as wrk**"
 	echo "- requests: \`GET /api/authz/auth-request\` with \`$ORIG_HDR\` and \`X-API-Key: <key>\` (key from \`POST /api/auth/api-key/create {\"name\":\"bench\"}\`) or \`Cookie: better-auth.session_token=<token>\` (from sign-up); gatehouse restarted on the same database for each configuration"
@@ -763,11 +459,7 @@ REPORT=$(
 		echo
 		for o in "${ODD[@]}"; do echo "- $o"; done
 	fi
-	if ((${#NOISY[@]})); then
-		echo
-		echo "**Warning: the machine was busy with other work during:** $(printf '%s; ' "${NOISY[@]}")"
-		echo "Those figures are not reliable; run again on a quiet machine."
-	fi
+	report_noisy
 	echo
 	echo "Background CPU = CPU used on the machine (user+nice+system+irq+softirq, all cores) during the"
 	echo "measured run that did not come from the servers, Redis, wrk, node or this script, as % of one"
@@ -782,10 +474,7 @@ REPORT=$(
 	for w in "${WRK_LOG[@]}" "${PROBE_LOG[@]}"; do echo "- ${w%%|*}: \`${w#*|}\`"; done
 	echo
 	echo "Server stderr (start-up banner, bootstrap credentials and $POOL_NOTICES MHD \"thread pool size is ignored\" notices omitted):"
-	echo
-	echo '```'
-	if [[ -n $STDERR_LINES ]]; then echo "$STDERR_LINES"; else echo "(nothing)"; fi
-	echo '```'
+	report_stderr "$STDERR_LINES"
 )
 
 echo
