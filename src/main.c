@@ -112,13 +112,12 @@ static int cmd_user_create(const struct opts *o)
 		return 1;
 	struct gh_user u;
 	memset(&u, 0, sizeof u);
-	snprintf(u.email, sizeof u.email, "%s", o->email);
-	lowercase_ascii(u.email);
+	bool email_ok = normalize_email(o->email, u.email);
 	snprintf(u.name, sizeof u.name, "%s", o->name);
 	snprintf(u.role, sizeof u.role, "%s", o->role ? o->role : "user");
 	int rc = 1;
 	struct gh_error err = {0};
-	if (!validate_email(u.email)) {
+	if (!email_ok) {
 		fprintf(stderr, "gatehouse: invalid email\n");
 		goto out;
 	}
@@ -208,11 +207,9 @@ static int cmd_user_set_password(const struct opts *o)
 		return 1;
 	int rc = 1;
 	char email[GH_EMAIL_MAX + 1], password[4097] = "";
-	snprintf(email, sizeof email, "%s", o->email);
-	lowercase_ascii(email);
 	struct gh_user u;
 	char hash[GH_PASSWORD_HASH_MAX];
-	if (store()->user_by_email(email, &u) != GH_STORE_OK) {
+	if (!normalize_email(o->email, email) || store()->user_by_email(email, &u) != GH_STORE_OK) {
 		fprintf(stderr, "gatehouse: no such user\n");
 	} else if (read_password_stdin(password, sizeof password) != 0 ||
 		   password_check_policy(password, strlen(password)) != GH_PASSWORD_OK) {

@@ -84,9 +84,7 @@ static bool create_user(struct gh_request *req, json_t *body, struct gh_error *e
 		return false;
 	struct gh_user u;
 	memset(&u, 0, sizeof u);
-	snprintf(u.email, sizeof u.email, "%s", email_in);
-	lowercase_ascii(u.email);
-	if (!validate_email(u.email))
+	if (!normalize_email(email_in, u.email))
 		return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
 	if (!validate_text_field(name, GH_NAME_MAX, true))
 		return error_set(err, 400, "VALIDATION_ERROR", "[body.name] Invalid name");
@@ -140,9 +138,7 @@ static bool update_user(struct gh_request *req, json_t *body, struct gh_error *e
 		return error_set(err, 500, "FAILED_TO_UPDATE_USER", "Failed to update user");
 	if (email) {
 		char e[GH_EMAIL_MAX + 1];
-		snprintf(e, sizeof e, "%s", email);
-		lowercase_ascii(e);
-		if (!validate_email(e))
+		if (!normalize_email(email, e))
 			return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
 		json_t *ev = json_object_get(data, "emailVerified");
 		int rc = store()->user_set_email(id, e, json_is_true(ev), upd.updated_at);

@@ -300,9 +300,7 @@ static bool request_password_reset(struct gh_request *req, json_t *body, struct 
 	struct reset_job *j = calloc(1, sizeof *j);
 	if (!j)
 		return error_set(err, 500, "INTERNAL_SERVER_ERROR", "Out of memory");
-	snprintf(j->email, sizeof j->email, "%s", email_in);
-	lowercase_ascii(j->email);
-	if (!validate_email(j->email)) {
+	if (!normalize_email(email_in, j->email)) {
 		free(j);
 		return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
 	}

@@ -60,9 +60,7 @@ static bool sign_up(struct gh_request *req, json_t *body, struct gh_error *err)
 
 	struct gh_user u;
 	memset(&u, 0, sizeof u);
-	snprintf(u.email, sizeof u.email, "%s", email_in);
-	lowercase_ascii(u.email);
-	if (!validate_email(u.email))
+	if (!normalize_email(email_in, u.email))
 		return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
 	if (!check_new_password(password, err))
 		return false;
@@ -154,12 +152,15 @@ static bool sign_in(struct gh_request *req, json_t *body, enum login_kind kind,
 		return false;
 
 	char ident[GH_EMAIL_MAX + 1];
-	snprintf(ident, sizeof ident, "%s", ident_in);
-	lowercase_ascii(ident);
-	if (kind == LOGIN_EMAIL && !validate_email(ident))
-		return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
-	if (kind == LOGIN_USERNAME && !validate_username(ident, 422, err))
-		return false;
+	if (kind == LOGIN_EMAIL) {
+		if (!normalize_email(ident_in, ident))
+			return error_set(err, 400, "INVALID_EMAIL", "Invalid email");
+	} else {
+		snprintf(ident, sizeof ident, "%s", ident_in);
+		lowercase_ascii(ident);
+		if (!validate_username(ident, 422, err))
+			return false;
+	}
 
 	char lock_key[GH_EMAIL_MAX + 16];
 	snprintf(lock_key, sizeof lock_key, "%s:%s", ident_field, ident);

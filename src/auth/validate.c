@@ -58,6 +58,16 @@ bool validate_email(const char *email)
 	return false;
 }
 
+bool normalize_email(const char *in, char out[GH_EMAIL_MAX + 1])
+{
+	size_t n = strlen(in);
+	if (n > GH_EMAIL_MAX)
+		return false;
+	memcpy(out, in, n + 1);
+	lowercase_ascii(out);
+	return validate_email(out);
+}
+
 bool validate_username(const char *u, int status, struct gh_error *err)
 {
 	size_t len = strlen(u);

@@ -14,8 +14,13 @@
 #include <stdbool.h>
 
 #include "core/error.h"
+#include "store/store.h" /* GH_EMAIL_MAX */
 
 bool validate_email(const char *email);
+/* The one way an email enters gatehouse: copied, lower-cased, validated.
+ * False (out undefined) when too long or not an email; `in` longer than
+ * GH_EMAIL_MAX is refused, never truncated into a different address. */
+bool normalize_email(const char *in, char out[GH_EMAIL_MAX + 1]);
 /* USERNAME_TOO_SHORT / USERNAME_TOO_LONG / INVALID_USERNAME with `status`
  * (Better-Auth answers 400 at sign-up and update, 422 at sign-in and
  * is-username-available). */
