@@ -259,29 +259,48 @@ static const char *authority_problem(const char *a, size_t len, bool allow_wildc
 	return NULL;
 }
 
+/* The part both URL settings share, in this order: no blanks or controls,
+ * (ascii_only) no bytes >= 0x80, an http(s) scheme, none of `forbid`
+ * (reported as forbid_why), a valid authority ending at one of `auth_end`.
+ * Scheme and host are lowercased. *skip = scheme length with "://",
+ * *alen = authority length. */
+static const char *check_http_url(char *url, bool ascii_only, const char *forbid,
+				  const char *forbid_why, const char *auth_end, size_t *skip,
+				  size_t *alen)
+{
+	if (has_space_or_control(url))
+		return "must not contain spaces or control characters";
+	for (const char *p = url; ascii_only && *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return "must be ASCII (percent-encode other characters)";
+	ascii_lower(url, strcspn(url, ":"));
+	if (strncmp(url, "http://", 7) == 0)
+		*skip = 7;
+	else if (strncmp(url, "https://", 8) == 0)
+		*skip = 8;
+	else
+		return "must start with http:// or https://";
+	if (strpbrk(url, forbid))
+		return forbid_why;
+	char *auth = url + *skip;
+	*alen = strcspn(auth, auth_end);
+	const char *why = authority_problem(auth, *alen, false);
+	if (why)
+		return why;
+	ascii_lower(auth, *alen);
+	return NULL;
+}
+
 /* http(s)://authority[/path]; scheme and host are lowercased and trailing
  * slashes dropped so that "https://a.test/" and "https://A.test" agree. */
 static const char *check_base_url(char *url)
 {
-	size_t skip;
+	size_t skip, alen;
 
-	if (has_space_or_control(url))
-		return "must not contain spaces or control characters";
-	ascii_lower(url, strcspn(url, ":"));
-	if (strncmp(url, "http://", 7) == 0)
-		skip = 7;
-	else if (strncmp(url, "https://", 8) == 0)
-		skip = 8;
-	else
-		return "must start with http:// or https://";
-	if (strpbrk(url, "?#"))
-		return "must not contain a query or fragment";
-	char *auth = url + skip;
-	size_t alen = strcspn(auth, "/");
-	const char *why = authority_problem(auth, alen, false);
+	const char *why = check_http_url(url, false, "?#", "must not contain a query or fragment",
+					 "/", &skip, &alen);
 	if (why)
 		return why;
-	ascii_lower(auth, alen);
 	size_t n = strlen(url);
 	while (n > skip + alen && url[n - 1] == '/')
 		url[--n] = '\0';
@@ -594,29 +613,9 @@ static const char *static_key_problem(const char *k)
  * so it must be ASCII. Scheme and host are lowercased. */
 static const char *check_login_url(char *url)
 {
-	size_t skip;
+	size_t skip, alen;
 
-	if (has_space_or_control(url))
-		return "must not contain spaces or control characters";
-	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			return "must be ASCII (percent-encode other characters)";
-	ascii_lower(url, strcspn(url, ":"));
-	if (strncmp(url, "http://", 7) == 0)
-		skip = 7;
-	else if (strncmp(url, "https://", 8) == 0)
-		skip = 8;
-	else
-		return "must start with http:// or https://";
-	if (strchr(url, '#'))
-		return "must not contain a fragment";
-	char *auth = url + skip;
-	size_t alen = strcspn(auth, "/?");
-	const char *why = authority_problem(auth, alen, false);
-	if (why)
-		return why;
-	ascii_lower(auth, alen);
-	return NULL;
+	return check_http_url(url, true, "#", "must not contain a fragment", "/?", &skip, &alen);
 }
 
 /* redis://host:port[/db] (ratelimit.h's form; no credentials, no TLS yet). */
