@@ -65,18 +65,13 @@ bench_setup() {
 }
 
 cleanup() {
-	local rc=$? pid i
+	local rc=$? pid
 	trap - EXIT INT TERM
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
 	for pid in "${PIDS[@]}"; do
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
+		wait_or_kill "$pid"
 	done
 	if [[ ${BENCH_KEEP_TMP:-0} == 1 ]]; then
 		log "temporary files kept in $TMP"
@@ -86,6 +81,16 @@ cleanup() {
 	exit "$rc"
 }
 
+wait_or_kill() { # waits up to 5 s for $1 to exit, then KILLs it
+	local i
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 forget_pid() { # removes $1 from PIDS
 	local keep=() p
 	for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
@@ -93,14 +98,9 @@ forget_pid() { # removes $1 from PIDS
 }
 
 stop_pid() { # TERM, wait up to 5 s, KILL
-	local pid=$1 i
+	local pid=$1
 	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	wait_or_kill "$pid"
 	forget_pid "$pid"
 }
 
